@@ -1,0 +1,53 @@
+# wakeup-cookbook. `make help` lists the targets.
+# Every target installs what it needs: npm packages with `npm ci`, Debian packages when run as
+# root (otherwise it stops and prints the apt-get line).
+
+NODE ?= node
+NPM ?= npm
+CHAPTERS := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/binding.gyp)))
+DEBIAN_PACKAGES := cmake pkg-config libuv1-dev libgtest-dev libgmock-dev libbenchmark-dev
+NATIVE_TESTS := tests/native/build
+JS_TESTS := $(sort $(wildcard tests/*.test.js))
+
+.PHONY: help all deps debian-deps docs report test test-js test-native clean
+
+help: ## list the targets
+	@echo "wakeup-cookbook: make TARGET"
+	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sed 's/%/N/' | expand -t 16
+
+all: deps ## build every chapter's addon
+	@for dir in $(CHAPTERS); do \
+	  echo "== building $$dir"; $(NODE) common/setup/build-addon.js $$dir || exit 1; \
+	done
+
+chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …)
+	@dir=$$(ls -d chapters/0$*-* 2>/dev/null | head -n 1); \
+	if [ -z "$$dir" ]; then echo "no chapter $* under chapters/"; exit 2; fi; \
+	$(NODE) common/setup/build-addon.js $$dir && $(NODE) $$dir/demo.js
+
+report: all ## measure every chapter and write docs/report/ (coming: the harness is not written yet)
+	@echo "make report: the benchmark harness is not written yet; see docs/contract.md meanwhile."
+
+test: test-js ## run every test: the conformance suite and the docs check (node:test)
+
+test-js: all ## the conformance suite against every chapter, and the docs check (node:test)
+	$(NODE) --test $(JS_TESTS)
+
+test-native: debian-deps ## GoogleTest tests of common/ (CMake, CTest)
+	cmake -S tests/native -B $(NATIVE_TESTS) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	cmake --build $(NATIVE_TESTS) -j 2
+	ctest --test-dir $(NATIVE_TESTS) --output-on-failure
+
+deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+
+debian-deps:
+	@common/setup/require-debian.sh $(DEBIAN_PACKAGES)
+
+clean: ## remove every build output (node_modules stays)
+	rm -rf chapters/*/build $(NATIVE_TESTS) bench/native/build
+
+docs: all ## regenerate the code excerpts and captured outputs in every page
+	$(NODE) docs/tools/excerpts.js update

@@ -1,0 +1,154 @@
+// The producer threads every chapter shares: pacing, stamping, the split of items across
+// producers, stopping and joining. A chapter supplies the Sink, which is where the wake-up
+// mechanism lives; everything here is the same for every chapter.
+#pragma once
+
+#include <uv.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace texample {
+
+// What start() asked for, already checked by common/options.js.
+struct StreamOptions {
+  static constexpr uint64_t kForever = std::numeric_limits<uint64_t>::max();
+  uint64_t count = kForever;              // items 0 … count-1; kForever stands for Infinity
+  uint64_t period_ns = 5'000'000'000ull;  // whole stream; item n is due at start + (n+1)·period
+  unsigned producers = 1;                 // producer k emits k, k+P, k+2P, …
+  bool stamp = false;                     // take the send time on the producer thread
+};
+
+// One item as it travels from a producer to the main thread.
+struct Item {
+  uint64_t value;
+  uint64_t sent_ns;  // uv_hrtime(), the clock of process.hrtime.bigint(); 0 when not stamping
+};
+
+// Sink requirements (the chapter's mechanism):
+//   bool Push(const Item&)  any producer thread; false when the mechanism refused the item
+//                           (a full non-blocking queue, an aborted function): counted as dropped.
+//   void ProducersDone()    called once, by the last producer to finish, after its last Push.
+template <class Sink>
+class ProducerGroup {
+ public:
+  ProducerGroup() = default;
+  ProducerGroup(const ProducerGroup&) = delete;
+  ProducerGroup& operator=(const ProducerGroup&) = delete;
+  ~ProducerGroup() { StopAndJoin(); }
+
+  // Main thread. Throws std::system_error if a thread cannot be created; the threads already
+  // started are then stopped and joined before it throws.
+  void Start(const StreamOptions& options, Sink* sink) {
+    StopAndJoin();
+    options_ = options;
+    sink_ = sink;
+    stop_requested_.store(false, std::memory_order_relaxed);
+    counters_ = std::make_unique<Counters[]>(options.producers);
+    running_.store(options.producers, std::memory_order_relaxed);
+    start_ns_ = uv_hrtime();
+    try {
+      for (unsigned k = 0; k < options.producers; ++k)
+        threads_.emplace_back(&ProducerGroup::Run, this, k);
+    } catch (...) {
+      StopAndJoin();
+      throw;
+    }
+  }
+
+  // Any thread. Producers see it before their next item; sleeping ones wake up at once.
+  void RequestStop() {
+    {
+      std::lock_guard<std::mutex> lock(sleep_mutex_);
+      stop_requested_.store(true, std::memory_order_relaxed);
+    }
+    wake_sleepers_.notify_all();
+  }
+
+  // Main thread. Idempotent. After it returns no producer touches the sink again.
+  void StopAndJoin() {
+    RequestStop();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+  }
+
+  // Any thread. True once every producer has made its last Push. Acquire pairs with the release
+  // in Finish(), so a consumer that sees true and then drains its queue has seen every item.
+  bool AllDone() const { return running_.load(std::memory_order_acquire) == 0; }
+
+  // Exact once the producers are joined; a lower bound while they run.
+  uint64_t Sent() const { return Sum(&Counters::sent); }
+  uint64_t Refused() const { return Sum(&Counters::refused); }
+
+ private:
+  // Written by one producer, read by the main thread for stats(): one cache line each, so that
+  // producers do not slow each other down by sharing a line they all write.
+  struct alignas(64) Counters {
+    std::atomic<uint64_t> sent{0};
+    std::atomic<uint64_t> refused{0};
+  };
+
+  // Producer thread k.
+  void Run(unsigned k) {
+    Counters& mine = counters_[k];
+    const uint64_t step = options_.producers;
+    for (uint64_t n = k; n < options_.count; n += step) {
+      if (stop_requested_.load(std::memory_order_relaxed)) break;
+      if (options_.period_ns != 0 && !SleepUntil(start_ns_ + (n + 1) * options_.period_ns)) break;
+      const Item item{n, options_.stamp ? uv_hrtime() : 0};
+      // Single writer per counter: a relaxed load and store is enough, and cheaper than an RMW.
+      mine.sent.store(mine.sent.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (!sink_->Push(item)) {
+        mine.refused.store(mine.refused.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+      }
+      if (step > options_.count - n) break;  // n + step would overflow or reach the end
+    }
+    Finish();
+  }
+
+  // Producer thread. Sleeps until due_ns on the uv_hrtime() clock (CLOCK_MONOTONIC, which is also
+  // steady_clock's here). A producer that is behind schedule does not sleep, so the offered rate
+  // holds on average even when the kernel wakes it late. Returns false if stop was requested.
+  bool SleepUntil(uint64_t due_ns) {
+    if (uv_hrtime() >= due_ns) return true;
+    const std::chrono::steady_clock::time_point due{std::chrono::nanoseconds(due_ns)};
+    std::unique_lock<std::mutex> lock(sleep_mutex_);
+    return !wake_sleepers_.wait_until(
+        lock, due, [this] { return stop_requested_.load(std::memory_order_relaxed); });
+  }
+
+  // Producer thread, after its last Push. The last one out tells the sink.
+  void Finish() {
+    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) sink_->ProducersDone();
+  }
+
+  uint64_t Sum(std::atomic<uint64_t> Counters::*field) const {
+    uint64_t total = 0;
+    for (unsigned k = 0; counters_ && k < options_.producers; ++k) {
+      total += (counters_[k].*field).load(std::memory_order_relaxed);
+    }
+    return total;
+  }
+
+  // Written by the main thread before the threads start, read-only while they run.
+  StreamOptions options_;
+  Sink* sink_ = nullptr;
+  uint64_t start_ns_ = 0;
+  std::unique_ptr<Counters[]> counters_;
+  std::vector<std::thread> threads_;  // main thread only
+
+  std::atomic<bool> stop_requested_{false};  // guarded by sleep_mutex_ for writes, see RequestStop
+  std::atomic<unsigned> running_{0};         // producers that have not finished yet
+  std::mutex sleep_mutex_;
+  std::condition_variable wake_sleepers_;
+};
+
+}  // namespace texample

@@ -1,0 +1,58 @@
+'use strict';
+// The texample contract (docs/contract.md) around one chapter's native binding. The binding
+// provides the mechanism; this file is the same for every chapter:
+//   binding.start(module, options, onDone)  starts the producers; onDone(stats) runs on the main
+//                                            thread once the stream has ended and every handle
+//                                            it opened is closed
+//   binding.stop()                           stops and joins the producers; the stream then ends
+//   binding.stats()                          the counters of the current or last stream
+const { checkOptions } = require('./options');
+
+/**
+ * @param binding the chapter's compiled addon
+ * @param extraChecks the chapter's own start() options, as in checkOptions()
+ * @returns the module object: { callback, start, stop, stats }
+ */
+function createTexample(binding, extraChecks = {}) {
+  let running = null; // { promise } while a stream runs or closes
+
+  const texample = {
+    // Read by the native side at every wake-up, as in the original.
+    callback: undefined,
+
+    start(options) {
+      const checked = checkOptions(options, extraChecks);
+      if (running) {
+        throw new Error('texample.start(): a stream is already running; await stop() first');
+      }
+      if (typeof texample.callback !== 'function') {
+        throw new TypeError(
+          `texample.callback must be a function at start(), got ${typeof texample.callback}`,
+        );
+      }
+      let settle;
+      const promise = new Promise((resolve) => {
+        settle = resolve;
+      });
+      binding.start(texample, checked, (stats) => {
+        running = null;
+        settle(stats);
+      });
+      running = { promise };
+      return promise;
+    },
+
+    stop() {
+      if (!running) return Promise.resolve(binding.stats());
+      binding.stop();
+      return running.promise;
+    },
+
+    stats() {
+      return binding.stats();
+    },
+  };
+  return texample;
+}
+
+module.exports = { createTexample };

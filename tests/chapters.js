@@ -1,0 +1,55 @@
+'use strict';
+// Which chapters (and variants) the conformance suite runs, and what each one documents.
+// A folder chapters/NN-name/ with an index.js joins the suite by existing. A chapter whose
+// documented semantics differ from the contract's defaults says so in one place, its
+// chapters/NN-name/conformance.json:
+//   {
+//     "exclude": "why this chapter does not run the suite",          (chapter 0 only)
+//     "onStop": "delivers" | "drops",          what stop() does with queued items
+//     "variants": [ { "name": "…", "module": "file.js", "semantics": "latest-only", … } ]
+//   }
+// Semantics the suite knows (defined once, in checkDelivery):
+//   "every-item"   every item sent is delivered exactly once, in order per producer (default);
+//   "latest-only"  delivered items increase per producer, each at most once; the rest are
+//                  counted as dropped; with "lastItemDelivered": true the final item of a
+//                  completed stream is always delivered.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const CHAPTERS_DIR = path.join(__dirname, '..', 'chapters');
+
+function readDeclaration(dir) {
+  const file = path.join(dir, 'conformance.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+}
+
+function target(name, modulePath, declared, chapterDeclared) {
+  return {
+    name,
+    modulePath,
+    semantics: declared.semantics ?? 'every-item',
+    onStop: declared.onStop ?? chapterDeclared.onStop ?? 'delivers',
+    lastItemDelivered: declared.lastItemDelivered ?? true,
+    startOptions: declared.startOptions ?? {},
+  };
+}
+
+function conformanceTargets() {
+  const only = process.env.CHAPTERS?.split(',').filter(Boolean);
+  const targets = [];
+  for (const folder of fs.readdirSync(CHAPTERS_DIR).sort()) {
+    const dir = path.join(CHAPTERS_DIR, folder);
+    if (!/^\d\d-/.test(folder) || !fs.existsSync(path.join(dir, 'index.js'))) continue;
+    if (only && !only.some((prefix) => folder.startsWith(prefix))) continue;
+    const declared = readDeclaration(dir);
+    if (declared.exclude) continue;
+    targets.push(target(folder, dir, declared, declared));
+    for (const variant of declared.variants ?? []) {
+      const modulePath = path.join(dir, variant.module);
+      targets.push(target(`${folder}/${variant.name}`, modulePath, variant, declared));
+    }
+  }
+  return targets;
+}
+
+module.exports = { conformanceTargets };
