@@ -28,7 +28,7 @@ chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …
 report: all ## measure every chapter and write docs/report/ (coming: the harness is not written yet)
 	@echo "make report: the benchmark harness is not written yet; see docs/contract.md meanwhile."
 
-test: test-js ## run every test: the conformance suite and the docs check (node:test)
+test: test-native test-js ## run every test: native (CTest), conformance and docs (node:test)
 
 test-js: all ## the conformance suite against every chapter, and the docs check (node:test)
 	$(NODE) --test $(JS_TESTS)

@@ -78,6 +78,7 @@ inline void ev_async_set_closed_cb(ev_async* w, ev_async_closed_callback closed)
   w->closed = closed;
 }
 
+// excerpt-begin: fired
 // Loop's thread. libuv has already cleared its own pending flag when this runs, so a send that
 // lands while the callback runs gives another callback: nothing sent is ever missed.
 inline void ev_shim_async_fired_(uv_async_t* handle) {
@@ -87,6 +88,7 @@ inline void ev_shim_async_fired_(uv_async_t* handle) {
   w->sent.exchange(false, std::memory_order_acquire);
   w->cb(w->loop, w, EV_ASYNC);
 }
+// excerpt-end: fired
 
 inline void ev_async_start(EV_P_ ev_async* w) {
   if (w->active) return;
@@ -98,6 +100,7 @@ inline void ev_async_start(EV_P_ ev_async* w) {
   w->active = true;
 }
 
+// excerpt-begin: send
 // Any thread, between ev_async_start and ev_async_stop. `loop` must be the watcher's loop; the
 // watcher already knows it, as libuv's handle does.
 inline void ev_async_send(EV_P_ ev_async* w) {
@@ -106,6 +109,7 @@ inline void ev_async_send(EV_P_ ev_async* w) {
   w->sent.store(true, std::memory_order_release);
   uv_async_send(&w->handle);
 }
+// excerpt-end: send
 
 inline bool ev_async_pending(ev_async* w) { return w->sent.load(std::memory_order_acquire); }
 
@@ -115,8 +119,9 @@ inline void ev_shim_async_closed_(uv_handle_t* handle) {
 }
 
 // Loop's thread. No callback runs after this returns; `closed` runs once the handle is closed.
-// Every thread that may send must have stopped sending first (join it): libuv reads the handle
-// during a send, so its memory has to outlive the last one.
+// A send racing the stop is harmless (libuv waits for it while closing), but a send reads the
+// watcher's memory: join every thread that may send before freeing the watcher or closing the
+// loop. Start the watcher again only after `closed` has run.
 inline void ev_async_stop(EV_P_ ev_async* w) {
   (void)loop;
   if (!w->active) return;

@@ -24,6 +24,7 @@ class DeliveryCounter {
 
   // `loop_iteration` identifies the current event-loop iteration (see loop_iteration.h).
   void Delivered(uint64_t loop_iteration, uint64_t items = 1) {
+    if (items == 0) return;  // an empty delivery is not a wake-up
     if (!any_delivery_ || loop_iteration != iteration_) {
       any_delivery_ = true;
       iteration_ = loop_iteration;
