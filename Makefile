@@ -7,9 +7,10 @@ NPM ?= npm
 CHAPTERS := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/binding.gyp)))
 DEBIAN_PACKAGES := cmake pkg-config libuv1-dev libgtest-dev libgmock-dev libbenchmark-dev
 NATIVE_TESTS := tests/native/build
+NATIVE_FLOORS := bench/native/build
 JS_TESTS := $(sort $(wildcard tests/*.test.js))
 
-.PHONY: help all deps debian-deps docs report test test-js test-native clean
+.PHONY: help all bench-build deps debian-deps docs report test test-js test-native clean
 
 help: ## list the targets
 	@echo "wakeup-cookbook: make TARGET"
@@ -25,8 +26,14 @@ chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …
 	if [ -z "$$dir" ]; then echo "no chapter $* under chapters/"; exit 2; fi; \
 	$(NODE) common/setup/build-addon.js $$dir && $(NODE) $$dir/demo.js
 
-report: all ## measure every chapter and write docs/report/ (coming: the harness is not written yet)
-	@echo "make report: the benchmark harness is not written yet; see docs/contract.md meanwhile."
+report: all bench-build ## measure every chapter, the floors and the alternatives; write docs/report/
+	$(NODE) bench/harness.js
+	$(NODE) bench/report.js
+
+bench-build: deps debian-deps
+	@$(NODE) common/setup/build-addon.js bench/floor
+	@cmake -S bench/native -B $(NATIVE_FLOORS) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(NATIVE_FLOORS) -j 2
 
 test: test-native test-js ## run every test: native (CTest), conformance and docs (node:test)
 
@@ -47,7 +54,7 @@ debian-deps:
 	@common/setup/require-debian.sh $(DEBIAN_PACKAGES)
 
 clean: ## remove every build output (node_modules stays)
-	rm -rf chapters/*/build $(NATIVE_TESTS) bench/native/build
+	rm -rf chapters/*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
 
 docs: all ## regenerate the code excerpts and captured outputs in every page
 	$(NODE) docs/tools/excerpts.js update

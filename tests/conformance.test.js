@@ -7,7 +7,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { describe, it, after } = require('node:test');
-const { conformanceTargets } = require('./chapters');
+const { conformanceTargets } = require('../common/chapters');
 
 const CHILD = path.join(__dirname, 'fixtures', 'child.js');
 const WORKER = path.join(__dirname, 'fixtures', 'worker.js');

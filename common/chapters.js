@@ -1,5 +1,6 @@
 'use strict';
-// Which chapters (and variants) the conformance suite runs, and what each one documents.
+// Which chapters (and variants) exist, and what each one documents: read by the conformance
+// suite (tests/) and the benchmark harness (bench/).
 // A folder chapters/NN-name/ with an index.js joins the suite by existing. A chapter whose
 // documented semantics differ from the contract's defaults says so in one place, its
 // chapters/NN-name/conformance.json:
@@ -34,7 +35,9 @@ function target(name, modulePath, declared, chapterDeclared) {
   };
 }
 
-function conformanceTargets() {
+// Every chapter and variant; `includeExcluded` keeps those the conformance suite skips (the
+// harness measures them too). CHAPTERS=01,02 in the environment narrows the list.
+function chapterTargets({ includeExcluded = false } = {}) {
   const only = process.env.CHAPTERS?.split(',').filter(Boolean);
   const targets = [];
   for (const folder of fs.readdirSync(CHAPTERS_DIR).sort()) {
@@ -42,8 +45,8 @@ function conformanceTargets() {
     if (!/^\d\d-/.test(folder) || !fs.existsSync(path.join(dir, 'index.js'))) continue;
     if (only && !only.some((prefix) => folder.startsWith(prefix))) continue;
     const declared = readDeclaration(dir);
-    if (declared.exclude) continue;
-    targets.push(target(folder, dir, declared, declared));
+    if (declared.exclude && !includeExcluded) continue;
+    targets.push({ ...target(folder, dir, declared, declared), excluded: declared.exclude });
     for (const variant of declared.variants ?? []) {
       const modulePath = path.join(dir, variant.module);
       targets.push(target(`${folder}/${variant.name}`, modulePath, variant, declared));
@@ -52,4 +55,6 @@ function conformanceTargets() {
   return targets;
 }
 
-module.exports = { conformanceTargets };
+const conformanceTargets = () => chapterTargets();
+
+module.exports = { chapterTargets, conformanceTargets };

@@ -1,0 +1,137 @@
+'use strict';
+// Turns the harness's raw results into the report's figures. Pure functions of their input, so
+// tests/harness.test.js checks them on synthetic results.
+
+function median(values) {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+// The run whose `key` is the median of the repeats (the lower middle one for an even count), so
+// that every figure in a row comes from one real run rather than a mix of runs.
+function medianRun(runs, key) {
+  const good = runs.filter((run) => !run.error && Number.isFinite(key(run)));
+  if (good.length === 0) return null;
+  const sorted = [...good].sort((a, b) => key(a) - key(b));
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+const ratio = (value, base) => (Number.isFinite(value) && base > 0 ? value / base : null);
+
+// Items per wake-up: how much coalescing a mechanism did.
+function coalescing(stats) {
+  return {
+    meanItemsPerWakeup: stats.wakeups ? stats.delivered / stats.wakeups : 0,
+    maxItemsPerWakeup: stats.maxItemsPerWakeup,
+  };
+}
+
+function floors(results) {
+  const of = (kind, pick) => results.filter((r) => r.job.kind === kind && pick(r.job));
+  const jsCall = (callsPerScope) => {
+    const entry = of('js-call-floor', (job) => job.callsPerScope === callsPerScope)[0];
+    return entry ? medianRun(entry.runs, (run) => run.callsPerSec)?.callsPerSec ?? null : null;
+  };
+  const pingPong = of('uv-ping-pong', () => true)[0];
+  const noise = of('sleeper', () => true)[0]?.runs[0]?.latenessNs ?? null;
+  return {
+    jsCallPerItemScope: jsCall(1),
+    jsCallBest: jsCall(1000),
+    uvPingPongNs: pingPong ? medianRun(pingPong.runs, (r) => r.roundTripNs)?.roundTripNs ?? null : null,
+    sleeperLatenessNs: noise,
+  };
+}
+
+function streamEntries(results, targetName, scenario, pick = () => true) {
+  return results.filter(
+    (r) => r.job.kind === 'stream' && r.job.targetName === targetName && r.job.scenario === scenario && pick(r.job),
+  );
+}
+
+function bestOf(entry, key = (run) => run.deliveredPerSec) {
+  return entry ? medianRun(entry.runs, key) : null;
+}
+
+// One row per target: the figures every table of the report draws from.
+function summarizeTarget(results, target, floor) {
+  const latencyRun = bestOf(streamEntries(results, target.name, 'latency')[0]);
+  const unpaced = (producers) =>
+    bestOf(streamEntries(results, target.name, 'unpaced', (job) => (job.options.producers ?? 1) === producers)[0]);
+  const stampedUnpaced = bestOf(streamEntries(results, target.name, 'sweep', (job) => job.options.rate === 0)[0]);
+  const busy = bestOf(streamEntries(results, target.name, 'busy')[0]);
+  const sweep = [latencyRun && { rate: 1000, run: latencyRun }]
+    .concat(
+      streamEntries(results, target.name, 'sweep').map((entry) => ({ rate: entry.job.options.rate, run: bestOf(entry) })),
+    )
+    .filter((point) => point?.run)
+    .sort((a, b) => (a.rate || Infinity) - (b.rate || Infinity));
+  const one = unpaced(1);
+  const two = unpaced(2);
+  const problems = results
+    .filter((r) => r.job.targetName === target.name)
+    .flatMap((r) => r.runs.flatMap((run) => (run.error ? [run.error] : run.problems ?? [])));
+  return {
+    name: target.name,
+    kind: target.kind,
+    semantics: target.semantics,
+    excluded: target.excluded ?? null,
+    latency: latencyRun?.latencyNs ?? null,
+    throughput: one?.deliveredPerSec ?? null,
+    throughput2: two?.deliveredPerSec ?? null,
+    cpuMsPerMillion: one ? (one.cpuMs / one.stats.delivered) * 1e6 : null,
+    ofFloorBest: ratio(one?.deliveredPerSec, floor.jsCallBest),
+    ofFloorPerItem: ratio(one?.deliveredPerSec, floor.jsCallPerItemScope),
+    stampCost: stampedUnpaced && one ? ratio(stampedUnpaced.deliveredPerSec, one.deliveredPerSec) : null,
+    unpacedCoalescing: one ? coalescing(one.stats) : null,
+    sweep: sweep.map(({ rate, run }) => ({
+      rate,
+      delivered: run.deliveredPerSec,
+      p50: run.latencyNs?.p50 ?? null,
+      p99: run.latencyNs?.p99 ?? null,
+      ...coalescing(run.stats),
+      dropped: run.stats.dropped,
+      peakQueueDepth: run.stats.peakQueueDepth,
+      peakRssMiB: run.peakRssBytes / 2 ** 20,
+      cpuMs: run.cpuMs,
+    })),
+    busy: busy && {
+      delivered: busy.deliveredPerSec,
+      rssGrowthMiB: (busy.peakRssBytes - busy.rssBeforeBytes) / 2 ** 20,
+      peakQueueDepth: busy.stats.peakQueueDepth,
+      dropped: busy.stats.dropped,
+      p99: busy.latencyNs?.p99 ?? null,
+    },
+    problems,
+  };
+}
+
+function summarize(report) {
+  const floor = floors(report.results);
+  const rows = report.targets.map((target) => summarizeTarget(report.results, target, floor));
+  return { floor, rows };
+}
+
+// Which mechanism to pick for what, read off the measured rows. Chapters only (alternatives are
+// baselines), and not the chapter excluded from the contract (it is there to show its bugs).
+function decisions({ floor, rows }) {
+  const chapters = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.problems.length === 0);
+  const by = (pick, better) => {
+    const candidates = chapters.filter((r) => Number.isFinite(pick(r)));
+    if (candidates.length === 0) return null;
+    return candidates.reduce((best, r) => (better(pick(r), pick(best)) ? r : best));
+  };
+  const lowest = (a, b) => a < b;
+  const highest = (a, b) => a > b;
+  return {
+    latency: by((r) => r.latency?.p50, lowest),
+    tail: by((r) => r.latency?.p99, lowest),
+    throughput: by((r) => r.throughput, highest),
+    memoryUnderLoad: by((r) => r.busy?.rssGrowthMiB, lowest),
+    cpu: by((r) => r.cpuMsPerMillion, lowest),
+    floor,
+  };
+}
+
+module.exports = { median, medianRun, ratio, coalescing, floors, summarize, summarizeTarget, decisions };

@@ -1,0 +1,102 @@
+// Floors for the harness, measured inside Node so that they use Node's own V8 and libuv:
+//   callMany(callback, n, callsPerScope)  the JS-call floor: n calls of callback(i) from a native
+//                                          loop on the main thread, no thread, no queue
+//   uvPingPong(roundTrips)                 uv_async_send round trips between two threads, each
+//                                          running its own loop of Node's libuv
+#include <napi.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+namespace {
+
+// Main thread. One HandleScope per `calls_per_scope` calls: 1 is what a naive per-item loop
+// does, 1000 is the best form the fast-path chapter aims for. Returns the elapsed nanoseconds.
+Napi::Value CallMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Function callback = info[0].As<Napi::Function>();
+  const int64_t n = info[1].As<Napi::Number>().Int64Value();
+  const int64_t calls_per_scope = info[2].As<Napi::Number>().Int64Value();
+  napi_value undefined = env.Undefined();
+  const uint64_t start = uv_hrtime();
+  for (int64_t i = 0; i < n;) {
+    Napi::HandleScope scope(env);
+    for (int64_t end = std::min(n, i + calls_per_scope); i < end; ++i) {
+      napi_value argv[] = {Napi::Number::New(env, static_cast<double>(i))};
+      napi_value ignored;
+      if (napi_call_function(env, undefined, callback, 1, argv, &ignored) != napi_ok) {
+        throw Napi::Error::New(env, "callMany: the callback threw");
+      }
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(uv_hrtime() - start));
+}
+
+// The ping-pong: the main thread's first send reaches the echo side, which answers the timing
+// side, which sends again, `round_trips` times. Each side is a thread running its own loop.
+struct PingPong {
+  uv_loop_t timing_loop;
+  uv_loop_t echo_loop;
+  uv_async_t timing_async;  // owned by the timing thread's loop
+  uv_async_t echo_async;    // owned by the echo thread's loop
+  int64_t remaining = 0;    // timing thread only
+  std::atomic<bool> done{false};
+};
+
+// Timing thread: a pong arrived.
+void OnPong(uv_async_t* handle) {
+  auto* pp = static_cast<PingPong*>(handle->data);
+  if (--pp->remaining > 0) {
+    uv_async_send(&pp->echo_async);
+    return;
+  }
+  pp->done.store(true, std::memory_order_release);
+  uv_async_send(&pp->echo_async);  // the echo side sees `done` and closes its handle
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+}
+
+// Echo thread: a ping arrived.
+void OnPing(uv_async_t* handle) {
+  auto* pp = static_cast<PingPong*>(handle->data);
+  if (pp->done.load(std::memory_order_acquire)) {
+    uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+    return;
+  }
+  uv_async_send(&pp->timing_async);
+}
+
+// Blocks the main thread for the measurement. Returns the mean round trip in nanoseconds.
+Napi::Value UvPingPong(const Napi::CallbackInfo& info) {
+  const int64_t round_trips = info[0].As<Napi::Number>().Int64Value();
+  PingPong pp;
+  pp.remaining = round_trips;
+  uv_loop_init(&pp.timing_loop);
+  uv_loop_init(&pp.echo_loop);
+  uv_async_init(&pp.timing_loop, &pp.timing_async, OnPong);
+  uv_async_init(&pp.echo_loop, &pp.echo_async, OnPing);
+  pp.timing_async.data = &pp;
+  pp.echo_async.data = &pp;
+  std::thread timing([&pp] { uv_run(&pp.timing_loop, UV_RUN_DEFAULT); });
+  std::thread echo([&pp] { uv_run(&pp.echo_loop, UV_RUN_DEFAULT); });
+  const uint64_t start = uv_hrtime();
+  uv_async_send(&pp.echo_async);
+  timing.join();
+  const uint64_t elapsed = uv_hrtime() - start;
+  echo.join();
+  uv_loop_close(&pp.timing_loop);
+  uv_loop_close(&pp.echo_loop);
+  return Napi::Number::New(info.Env(), static_cast<double>(elapsed) / round_trips);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports["callMany"] = Napi::Function::New(env, CallMany, "callMany");
+  exports["uvPingPong"] = Napi::Function::New(env, UvPingPong, "uvPingPong");
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(floor, Init)

@@ -1,0 +1,149 @@
+'use strict';
+// One measurement, in a process of its own so that no run inherits another's heap, threads or
+// JIT state. The harness runs
+//   node bench/run-one.js '<job as JSON>'
+// and reads one JSON line from stdout. A job is
+//   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency }
+//   { kind: 'js-call-floor', calls, callsPerScope }
+//   { kind: 'uv-ping-pong', roundTrips }
+//   { kind: 'sleeper', durationMs, intervalMs }
+const path = require('node:path');
+const { createHistogram } = require('node:perf_hooks');
+
+const FLOOR_ADDON = path.join(__dirname, 'floor', 'build', 'Release', 'floor.node');
+
+function nowNs() {
+  return Number(process.hrtime.bigint());
+}
+
+function percentiles(histogram) {
+  if (histogram.count === 0) return null;
+  const at = (p) => histogram.percentile(p);
+  return {
+    count: histogram.count,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    p999: at(99.9),
+    max: histogram.max,
+    mean: histogram.mean,
+    // [percentile, ns] pairs as the histogram's buckets give them: the latency CDF
+    cdf: [...histogram.percentiles].map(([p, ns]) => [p, ns]),
+  };
+}
+
+function loadTarget(target) {
+  if (target.modulePath) return require(target.modulePath);
+  if (target.alternative === 'postmessage-item') {
+    return require('./alternatives/postmessage').createPostMessageTexample({ batch: false });
+  }
+  if (target.alternative === 'postmessage-batch') {
+    return require('./alternatives/postmessage').createPostMessageTexample({ batch: true });
+  }
+  if (target.alternative === 'sab-ring') return require('./alternatives/sab-ring').createSabRingTexample();
+  throw new Error(`unknown target ${JSON.stringify(target)}`);
+}
+
+// The callback every target gets: checks order per producer (the same check for all), records
+// latency when asked, and burns `busyWork` iterations of integer work when asked.
+function makeCallback({ producers, everyItem, latency, busyWork }) {
+  const next = Array.from({ length: producers }, (_, k) => k);
+  const histogram = createHistogram();
+  const state = { delivered: 0, outOfOrder: 0, histogram, sink: 0 };
+  state.callback = (i, sentNs) => {
+    const k = i % producers;
+    if (everyItem ? i !== next[k] : i < next[k]) state.outOfOrder++;
+    next[k] = i + producers;
+    state.delivered++;
+    if (latency) histogram.record(Math.max(1, Math.round(nowNs() - sentNs)));
+    if (busyWork) {
+      let x = state.sink;
+      for (let j = 0; j < busyWork; j++) x = (Math.imul(x, 31) + j) | 0;
+      state.sink = x;
+    }
+  };
+  return state;
+}
+
+async function runStream(job) {
+  const texample = loadTarget(job.target);
+  const producers = job.options.producers ?? 1;
+  const everyItem = (job.target.semantics ?? 'every-item') === 'every-item';
+  const state = makeCallback({ producers, everyItem, latency: job.latency, busyWork: job.busyWork });
+  texample.callback = state.callback;
+  const rssBefore = process.memoryUsage.rss();
+  const cpuBefore = process.cpuUsage();
+  const start = nowNs();
+  const stats = await texample.start({ ...job.target.startOptions, ...job.options, stamp: job.latency });
+  const elapsedNs = nowNs() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  const problems = [];
+  if (stats.sent !== stats.delivered + stats.dropped) problems.push('sent !== delivered + dropped');
+  if (state.delivered !== stats.delivered) problems.push('callback calls !== stats.delivered');
+  if (stats.sent !== job.options.count) problems.push(`sent ${stats.sent} !== count ${job.options.count}`);
+  if (everyItem && stats.dropped !== 0) problems.push(`${stats.dropped} dropped`);
+  if (state.outOfOrder !== 0) problems.push(`${state.outOfOrder} items out of order`);
+  return {
+    stats,
+    elapsedNs,
+    deliveredPerSec: stats.delivered / (elapsedNs / 1e9),
+    itemsPerWakeup: stats.wakeups ? stats.delivered / stats.wakeups : 0,
+    latencyNs: job.latency ? percentiles(state.histogram) : null,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBeforeBytes: rssBefore,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    problems,
+  };
+}
+
+function runJsCallFloor({ calls, callsPerScope }) {
+  const floor = require(FLOOR_ADDON);
+  let sum = 0;
+  const callback = (i) => {
+    sum += i;
+  };
+  floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // warm up the JIT
+  const elapsedNs = floor.callMany(callback, calls, callsPerScope);
+  return { calls, callsPerScope, elapsedNs, callsPerSec: calls / (elapsedNs / 1e9), sum };
+}
+
+function runUvPingPong({ roundTrips }) {
+  const floor = require(FLOOR_ADDON);
+  floor.uvPingPong(Math.min(roundTrips, 1000));
+  return { roundTrips, roundTripNs: floor.uvPingPong(roundTrips), libuv: process.versions.uv };
+}
+
+// A plain timer loop: how late does a 1 ms timer fire on this machine right now?
+function runSleeper({ durationMs, intervalMs }) {
+  const histogram = createHistogram();
+  const end = nowNs() + durationMs * 1e6;
+  return new Promise((resolve) => {
+    const tick = (due) => {
+      const now = nowNs();
+      histogram.record(Math.max(1, Math.round(now - due)));
+      if (now >= end) return resolve({ durationMs, intervalMs, latenessNs: percentiles(histogram) });
+      const next = now + intervalMs * 1e6;
+      setTimeout(() => tick(next), intervalMs);
+    };
+    const first = nowNs() + intervalMs * 1e6;
+    setTimeout(() => tick(first), intervalMs);
+  });
+}
+
+const RUNNERS = {
+  stream: runStream,
+  'js-call-floor': runJsCallFloor,
+  'uv-ping-pong': runUvPingPong,
+  sleeper: runSleeper,
+};
+
+async function main() {
+  const job = JSON.parse(process.argv[2]);
+  const result = await RUNNERS[job.kind](job);
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((error) => {
+  process.stdout.write(JSON.stringify({ error: String(error?.stack ?? error) }) + '\n');
+  process.exitCode = 1;
+});
