@@ -14,6 +14,9 @@
 //   "latest-only"  delivered items increase per producer, each at most once; the rest are
 //                  counted as dropped; with "lastItemDelivered": true the final item of a
 //                  completed stream is always delivered.
+//   "drops-when-full"  delivered items increase per producer, each at most once; items a full
+//                  queue refused are counted as dropped; any item may be dropped, the last one
+//                  included (a bounded queue whose producers do not wait).
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -24,11 +27,17 @@ function readDeclaration(dir) {
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
 }
 
+const SEMANTICS = ['every-item', 'latest-only', 'drops-when-full'];
+
 function target(name, modulePath, declared, chapterDeclared) {
+  const semantics = declared.semantics ?? 'every-item';
+  if (!SEMANTICS.includes(semantics)) {
+    throw new Error(`${name}: unknown semantics '${semantics}' (known: ${SEMANTICS.join(', ')})`);
+  }
   return {
     name,
     modulePath,
-    semantics: declared.semantics ?? 'every-item',
+    semantics,
     onStop: declared.onStop ?? chapterDeclared.onStop ?? 'delivers',
     lastItemDelivered: declared.lastItemDelivered ?? true,
     startOptions: declared.startOptions ?? {},

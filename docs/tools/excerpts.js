@@ -12,6 +12,10 @@
 //
 //   <!-- output: node demo.js -->  ```text …filled in by `make docs`… ```  <!-- end -->
 //
+// and a table of each chapter's lines of code, counted here rather than typed:
+//
+//   <!-- loc: chapters -->  …table filled in by `make docs`…  <!-- end -->
+//
 // Paths and commands are relative to the page's folder.
 //   node docs/tools/excerpts.js update [page.md …]   regenerate excerpts and outputs
 //   node docs/tools/excerpts.js check [page.md …]    exit 1 if an excerpt differs or is missing
@@ -20,7 +24,7 @@ const path = require('node:path');
 const { execSync } = require('node:child_process');
 
 const ROOT = path.join(__dirname, '..', '..');
-const BLOCK = /<!-- (excerpt|output): (.+?) -->\n[\s\S]*?<!-- end -->/g;
+const BLOCK = /<!-- (excerpt|output|loc): (.+?) -->\n[\s\S]*?<!-- end -->/g;
 const LANGUAGES = { '.cc': 'cpp', '.h': 'cpp', '.js': 'js', '.gyp': 'json', '.json': 'json' };
 
 function defaultPages() {
@@ -61,12 +65,63 @@ function outputBlock(pageDir, command) {
   return `<!-- output: ${command} -->\n\`\`\`text\n$ ${command}\n${output.trimEnd()}\n\`\`\`\n<!-- end -->`;
 }
 
+// Lines that are code: not blank, not only a comment. Good enough for C++ and JS as written here.
+function codeLines(file) {
+  let inBlockComment = false;
+  let count = 0;
+  for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (inBlockComment) {
+      inBlockComment = !line.includes('*/');
+      continue;
+    }
+    if (line.startsWith('/*')) {
+      inBlockComment = !line.includes('*/');
+      continue;
+    }
+    if (line === '' || line.startsWith('//') || line.startsWith('#!')) continue;
+    count++;
+  }
+  return count;
+}
+
+// The chapter's own source: what a reader opens in that folder, less the demo and experiments.
+function chapterSources(dir) {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => /\.(cc|h|js)$/.test(name) && name !== 'demo.js')
+    .map((name) => path.join(dir, name));
+}
+
+function locBlock() {
+  const chaptersDir = path.join(ROOT, 'chapters');
+  const rows = fs
+    .readdirSync(chaptersDir)
+    .filter((folder) => /^\d\d-/.test(folder))
+    .sort()
+    .map((folder) => {
+      const files = chapterSources(path.join(chaptersDir, folder));
+      const sum = (pattern) => files.filter((f) => pattern.test(f)).reduce((n, f) => n + codeLines(f), 0);
+      return `| ${folder} | ${sum(/\.(cc|h)$/)} | ${sum(/\.js$/)} | ${files.map((f) => path.basename(f)).join(', ')} |`;
+    });
+  const common = fs.readdirSync(path.join(ROOT, 'common')).filter((name) => /\.(h|js)$/.test(name));
+  const commonLines = common.reduce((n, name) => n + codeLines(path.join(ROOT, 'common', name)), 0);
+  const table = [
+    '| chapter | C++ lines | JS lines | files |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    `| common/ (shared by all) | ${commonLines} | | ${common.join(', ')} |`,
+  ].join('\n');
+  return `<!-- loc: chapters -->\n${table}\n\nLines of code, not blank and not only a comment, counted by \`docs/tools/excerpts.js\`; the demo and experiments are left out.\n<!-- end -->`;
+}
+
 // Returns the page with every excerpt (and, when runOutputs, every output) regenerated.
 function render(page, { runOutputs }) {
   const pageDir = path.dirname(page);
   const text = fs.readFileSync(page, 'utf8');
   return text.replace(BLOCK, (block, kind, argument) => {
     if (kind === 'excerpt') return excerptBlock(pageDir, argument);
+    if (kind === 'loc') return locBlock();
     return runOutputs ? outputBlock(pageDir, argument) : block;
   });
 }
@@ -102,4 +157,4 @@ function main() {
 
 if (require.main === module) main();
 
-module.exports = { check, render, cutExcerpt, defaultPages };
+module.exports = { check, render, cutExcerpt, codeLines, defaultPages };

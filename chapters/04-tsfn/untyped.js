@@ -1,0 +1,9 @@
+'use strict';
+// Chapter 4's variant with the untyped Napi::ThreadSafeFunction: the same source built with
+// TEXAMPLE_UNTYPED, where every call allocates a std::function. Same contract, same options.
+const { createTexample } = require('../../common/texample');
+
+module.exports = createTexample(
+  require('./build/Release/texample_untyped.node'),
+  require('./start-options'),
+);
