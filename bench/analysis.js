@@ -92,6 +92,7 @@ function summarizeTarget(results, target, floor) {
       p99: run.latencyNs?.p99 ?? null,
       ...coalescing(run.stats),
       dropped: run.stats.dropped,
+      stranded: run.stats.stranded ?? 0, // chapter 0 only: items left in its queue for good
       peakQueueDepth: run.stats.peakQueueDepth,
       peakRssMiB: run.peakRssBytes / 2 ** 20,
       cpuMs: run.cpuMs,

@@ -123,7 +123,7 @@ function sweepSection({ rows }) {
       us(p.p99),
       fixed(p.meanItemsPerWakeup, 1),
       String(p.maxItemsPerWakeup),
-      String(p.dropped),
+      p.stranded ? `${p.dropped} (+${p.stranded} stranded)` : String(p.dropped),
       String(p.peakQueueDepth || '—'),
       fixed(p.peakRssMiB, 0),
       fixed(p.cpuMs, 0),

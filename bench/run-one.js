@@ -78,6 +78,7 @@ async function runStream(job) {
   const elapsedNs = nowNs() - start;
   const cpu = process.cpuUsage(cpuBefore);
   const problems = [];
+  if (stats.stranded) problems.push(`${stats.stranded} items stranded in the queue`);
   if (stats.sent !== stats.delivered + stats.dropped) problems.push('sent !== delivered + dropped');
   if (state.delivered !== stats.delivered) problems.push('callback calls !== stats.delivered');
   if (stats.sent !== job.options.count) problems.push(`sent ${stats.sent} !== count ${job.options.count}`);
