@@ -155,6 +155,10 @@ async function main() {
   const size = process.env.REPORT_SIZE === 'full' ? 'full' : 'quick';
   const jobs = plan(size);
   process.stderr.write(`wakeup-cookbook harness: ${jobs.length} measurements, size ${size}\n`);
+  const [load] = os.loadavg();
+  if (load > 0.5) {
+    process.stderr.write(`warning: load average ${load.toFixed(2)}: other work on this machine will skew the figures\n`);
+  }
   const started = new Date();
   const nativeFloors = runNativeFloors();
   const results = await runJobs(jobs);

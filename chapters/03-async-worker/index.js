@@ -1,0 +1,15 @@
+'use strict';
+// Chapter 3: the AsyncWorker family, main build: Napi::AsyncProgressQueueWorker. Loads this
+// chapter's build and exposes the texample contract (docs/contract.md).
+const { createTexample } = require('../../common/texample');
+
+const binding = require('./build/Release/texample.node');
+
+// excerpt-begin: exit
+// process.exit() shuts libuv's threadpool down, joining its threads, without running cleanup
+// hooks; a running stream's Execute() holds one of those threads until its producers stop. Stop
+// them on 'exit', or process.exit() during a stream would wait forever.
+process.on('exit', () => binding.stop());
+// excerpt-end: exit
+
+module.exports = createTexample(binding);
