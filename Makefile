@@ -38,7 +38,7 @@ bench-build: deps debian-deps
 test: test-native test-js ## run every test: native (CTest), conformance and docs (node:test)
 
 test-js: all ## the conformance suite against every chapter, and the docs check (node:test)
-	$(NODE) --test $(JS_TESTS)
+	$(NODE) --test --test-timeout=300000 $(JS_TESTS)
 
 test-native: debian-deps ## GoogleTest tests of common/ (CMake, CTest)
 	cmake -S tests/native -B $(NATIVE_TESTS) -DCMAKE_BUILD_TYPE=Release > /dev/null

@@ -79,9 +79,15 @@ class ProducerGroup {
     threads_.clear();
   }
 
-  // Any thread. True once every producer has made its last Push. Acquire pairs with the release
-  // in Finish(), so a consumer that sees true and then drains its queue has seen every item.
-  bool AllDone() const { return running_.load(std::memory_order_acquire) == 0; }
+  // Any thread. True once every producer has made its last Push. The consumer calls this right
+  // after its wake-up mechanism cleared its pending flag; the fence pairs with the one in
+  // Finish(): either this load sees the last producer's decrement, or that producer's send saw
+  // the flag cleared and woke the consumer again (a Dekker pattern, which acquire/release alone
+  // does not order). libuv promises no ordering for a send that coalesces, so the fences are ours.
+  bool AllDone() const {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    return running_.load(std::memory_order_acquire) == 0;
+  }
 
   // Exact once the producers are joined; a lower bound while they run.
   uint64_t Sent() const { return Sum(&Counters::sent); }
@@ -127,7 +133,9 @@ class ProducerGroup {
 
   // Producer thread, after its last Push. The last one out tells the sink.
   void Finish() {
-    if (running_.fetch_sub(1, std::memory_order_acq_rel) == 1) sink_->ProducersDone();
+    if (running_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // see AllDone()
+    sink_->ProducersDone();
   }
 
   uint64_t Sum(std::atomic<uint64_t> Counters::*field) const {

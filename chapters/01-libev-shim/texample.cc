@@ -137,14 +137,14 @@ void Texample::Deliver(const std::vector<Item>& items) {
   if (items.empty()) return;
   Nan::HandleScope scope;
   v8::Local<v8::Object> module = Nan::New(module_);
+  // One callback scope per wake-up: microtasks and process.nextTick callbacks queued by the
+  // callback (or by a getter on `callback`) run once it closes, as after any other I/O callback.
+  node::CallbackScope callback_scope(isolate_, Nan::New(async_resource_), async_context_);
   v8::Local<v8::Function> callback;
   if (!LookUpCallback(module).ToLocal(&callback)) {
     counter_.Dropped(items.size());
     return;
   }
-  // One callback scope per wake-up: microtasks and process.nextTick callbacks queued by the
-  // callback run once it closes, as they would after any other I/O callback.
-  node::CallbackScope callback_scope(isolate_, Nan::New(async_resource_), async_context_);
   CallEach(module, callback, items);
 }
 
