@@ -47,7 +47,7 @@ const ALTERNATIVES = [
 
 function targets() {
   const chapters = chapterTargets({ includeExcluded: true }).map((t) => ({ ...t, kind: 'chapter' }));
-  const alternatives = ALTERNATIVES.map((a) => ({ ...a, kind: 'alternative', semantics: 'every-item' }));
+  const alternatives = ALTERNATIVES.map((a) => ({ ...a, kind: 'alternative', semantics: 'every-item', api: 'js' }));
   return [...chapters, ...alternatives];
 }
 
@@ -69,13 +69,16 @@ function plan(size) {
   const s = SIZES[size];
   const jobs = [
     { kind: 'sleeper', scenario: 'noise', durationMs: s.sleeperMs, intervalMs: 1 },
-    ...[1, 1000].map((callsPerScope) => ({
-      kind: 'js-call-floor',
-      scenario: 'floor',
-      calls: s.floorCalls,
-      callsPerScope,
-      repeats: s.repeats,
-    })),
+    ...['node-api', 'v8'].flatMap((api) =>
+      [1, 1000].map((callsPerScope) => ({
+        kind: 'js-call-floor',
+        scenario: 'floor',
+        api,
+        calls: s.floorCalls,
+        callsPerScope,
+        repeats: s.repeats,
+      })),
+    ),
     { kind: 'uv-ping-pong', scenario: 'floor', roundTrips: s.pingPongs, repeats: s.repeats },
   ];
   for (const target of targets()) {
@@ -113,7 +116,7 @@ function runChild(job) {
 }
 
 function describe(job) {
-  if (job.kind !== 'stream') return `${job.kind}${job.callsPerScope ? ` (scope per ${job.callsPerScope})` : ''}`;
+  if (job.kind !== 'stream') return `${job.kind}${job.api ? ` ${job.api}, scope per ${job.callsPerScope}` : ''}`;
   const producers = job.options.producers > 1 ? `, ${job.options.producers} producers` : '';
   const stamps = job.latency ? ', stamped' : '';
   return `${job.targetName} · ${job.scenario}, ${rateName(job.options.rate)}${producers}${stamps}`;
@@ -170,7 +173,7 @@ async function main() {
     startedAt: started.toISOString(),
     durationS: (Date.now() - started.getTime()) / 1000,
     environment: collectEnvironment(),
-    targets: targets().map(({ name, kind, semantics, onStop, excluded }) => ({ name, kind, semantics, onStop, excluded })),
+    targets: targets().map(({ name, kind, semantics, onStop, excluded, api }) => ({ name, kind, semantics, onStop, excluded, api })),
     results,
     nativeFloors,
   };

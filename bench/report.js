@@ -49,26 +49,32 @@ function summarySection({ floor, rows }) {
     us(r.latency?.p50),
     us(r.latency?.p99),
     millions(r.throughput),
-    percent(r.ofFloorBest),
+    `${percent(r.ofApiFloor)} (${r.api})`,
+    percent(r.ofBestFloor),
     fixed(r.unpacedCoalescing?.meanItemsPerWakeup, 0),
     fixed(r.cpuMsPerMillion, 0),
   ]);
-  const header = ['target', 'p50 µs @1k/s', 'p99 µs @1k/s', 'unpaced M items/s', 'of JS-call floor', 'items / wake-up (unpaced)', 'CPU ms per M items'];
+  const header = ['target', 'p50 µs @1k/s', 'p99 µs @1k/s', 'unpaced M items/s', 'of its API floor', 'of best floor', 'items / wake-up (unpaced)', 'CPU ms per M items'];
   return {
     header,
     body,
     markdown:
-      `## Summary\n\nThroughput is delivered items per second into a JS callback, one producer, unpaced; ` +
-      `"of JS-call floor" divides it by the floor in its best form (a native loop calling the same callback, ` +
-      `one HandleScope per 1000 calls: ${millions(floor.jsCallBest)} M calls/s in this run). Latency is ` +
+      `## Summary\n\nThroughput is delivered items per second into a JS callback, one producer, unpaced. ` +
+      `The JS-call floor is a native loop calling the same callback with no thread at all, in its best form ` +
+      `(one HandleScope per 1000 calls); it is measured through both APIs a chapter can call JS with — ` +
+      `Node-API ${millions(floor.jsCall['node-api'].best)} M calls/s, V8's own (nan) ${millions(floor.jsCall.v8.best)} M ` +
+      `calls/s in this run — and each chapter is divided by the floor of the API it uses, then by the best ` +
+      `of the two. The JS-only alternatives call from JS and are divided by the best. Latency is ` +
       `send→callback at 1 000 items/s, where nothing coalesces.\n\n${table(header, body)}\n\n${rawJson(rows.map(({ sweep, ...rest }) => rest))}\n`,
   };
 }
 
 function floorSection(report, floor) {
   const rows = [
-    ['JS-call floor, HandleScope per call', `${millions(floor.jsCallPerItemScope)} M calls/s`],
-    ['JS-call floor, HandleScope per 1000 calls', `${millions(floor.jsCallBest)} M calls/s`],
+    ...['node-api', 'v8'].flatMap((api) => [
+      [`JS-call floor through ${api}, HandleScope per call`, `${millions(floor.jsCall[api].perItemScope)} M calls/s`],
+      [`JS-call floor through ${api}, HandleScope per 1000 calls`, `${millions(floor.jsCall[api].best)} M calls/s`],
+    ]),
     [`uv_async_send ping-pong, Node's libuv ${report.environment.libuvInNode}`, `${us(floor.uvPingPongNs)} µs per round trip`],
     ['plain 1 ms timer, lateness p50 / p99 / p99.9 / max', floor.sleeperLatenessNs ? ['p50', 'p99', 'p999', 'max'].map((k) => us(floor.sleeperLatenessNs[k])).join(' / ') + ' µs' : '—'],
   ];
@@ -175,7 +181,7 @@ function decisionSection(summary) {
     '',
     line('Lowest idle latency', d.latency, (r) => `p50 ${us(r.latency.p50)} µs, p99 ${us(r.latency.p99)} µs at 1 000 items/s`),
     line('Best tail at 1 000 items/s', d.tail, (r) => `p99 ${us(r.latency.p99)} µs (a plain timer's p99 here: ${us(d.floor.sleeperLatenessNs?.p99)} µs)`),
-    line('Highest throughput', d.throughput, (r) => `${millions(r.throughput)} M items/s, ${percent(r.ofFloorBest)} of the JS-call floor`),
+    line('Highest throughput', d.throughput, (r) => `${millions(r.throughput)} M items/s, ${percent(r.ofApiFloor)} of the JS-call floor through its API (${r.api})`),
     line('Least memory when the main thread falls behind', d.memoryUnderLoad, (r) => `RSS grew ${fixed(r.busy.rssGrowthMiB, 0)} MiB in the busy-main-thread run`),
     line('Least CPU per item', d.cpu, (r) => `${fixed(r.cpuMsPerMillion, 0)} ms of CPU per million items, unpaced`),
     `- **worker_threads:** every chapter listed passes the conformance suite's worker tests (loaded in 3 workers at once, workers terminated mid-stream); the JS alternatives run their producers in workers by construction.`,
@@ -186,6 +192,36 @@ function decisionSection(summary) {
     `What each costs, per chapter: ${chapters.map((r) => `${r.name} ${millions(r.throughput)} M/s at ${fixed(r.cpuMsPerMillion, 0)} CPU ms per M items`).join('; ')}.`,
     '',
   ].join('\n');
+}
+
+// Figures measured on this machine kind with throw-away prototypes before the project began
+// (the project's facts file), beside this run's. Typed here because they are the anchors, not
+// results; every figure in the other column is measured by this run.
+const ANCHORS = [
+  ['JS-call floor, HandleScope per call', 18.0e6, (f) => f.jsCall.v8.perItemScope, 'M/s', 'V8 API; through Node-API: see the floors'],
+  ['JS-call floor, HandleScope per 1000 calls', 24.2e6, (f) => f.jsCall.v8.best, 'M/s', 'V8 API'],
+  ['raw uv_async_t, drain-all, scope per item', 17.7e6, (f, row) => row('02-uv-async')?.throughput, 'M/s', 'chapter 2 calls JS through Node-API with a Node-API HandleScope per item (the prototype used V8’s API); chapter 1 is the V8-API equivalent'],
+  ['TypedThreadSafeFunction, unbounded', 6.1e6, (f, row) => row('04-tsfn')?.throughput, 'M/s', 'chapter 4 also looks the callback up per wake-up and counts each item, which the prototype did not'],
+  ['ThreadSafeFunction (std::function per call)', 3.6e6, (f, row) => row('04-tsfn/untyped')?.throughput, 'M/s', ''],
+  ['raw uv_async_t latency p50 at 1 item/ms', 9.4e3, (f, row) => row('02-uv-async')?.latency?.p50, 'µs', 'p50 varied 4.7–10.4 µs between the prototype runs'],
+  ['TSFN latency p50 at 1 item/ms', 10.1e3, (f, row) => row('04-tsfn')?.latency?.p50, 'µs', ''],
+  ["uv_async_send ping-pong, Node's libuv, two vCPUs", null, (f) => f.uvPingPongNs, 'µs', 'the facts give eventfd 39 µs, futex 28 µs: waking a halted vCPU costs about 20 µs on this VM'],
+];
+
+function anchorsSection(summary) {
+  const row = (name) => summary.rows.find((r) => r.name === name);
+  const show = (value, unit) => (unit === 'M/s' ? `${millions(value)} M/s` : `${us(value)} µs`);
+  const body = ANCHORS.map(([what, anchor, pick, unit, note]) => {
+    const measured = pick(summary.floor, row);
+    const ratioText = anchor && Number.isFinite(measured) ? `${(measured / anchor).toFixed(2)}×` : '—';
+    return [what, anchor ? show(anchor, unit) : '—', show(measured, unit), ratioText, note];
+  });
+  return (
+    `## Against the figures measured before the project began\n\nThe first column was measured on this ` +
+    `machine kind with throw-away prototypes before any chapter existed (medians of 5 processes); the second ` +
+    `is this run. They differ where the chapters do more than the prototypes did (the last column says what), ` +
+    `and with the machine's load.\n\n${table(['figure', 'before the project', 'this run', 'ratio', 'why they differ'], body)}\n`
+  );
 }
 
 function problemsSection({ rows }) {
@@ -221,6 +257,7 @@ async function main() {
     producersSection(summary),
     busySection(report, summary),
     floorSection(report, summary.floor),
+    anchorsSection(summary),
     problemsSection(summary),
   ].join('\n');
   fs.writeFileSync(path.join(OUT, 'README.md'), page);

@@ -4,13 +4,15 @@
 //   node bench/run-one.js '<job as JSON>'
 // and reads one JSON line from stdout. A job is
 //   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency }
-//   { kind: 'js-call-floor', calls, callsPerScope }
+//   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8' }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
 const path = require('node:path');
 const { createHistogram } = require('node:perf_hooks');
 
-const FLOOR_ADDON = path.join(__dirname, 'floor', 'build', 'Release', 'floor.node');
+const FLOOR_BUILD = path.join(__dirname, 'floor', 'build', 'Release');
+// The same loop through Node-API (node-addon-api chapters) and through V8's API (nan chapters).
+const FLOOR_ADDONS = { 'node-api': 'floor.node', v8: 'floor_v8.node' };
 
 function nowNs() {
   return Number(process.hrtime.bigint());
@@ -97,19 +99,19 @@ async function runStream(job) {
   };
 }
 
-function runJsCallFloor({ calls, callsPerScope }) {
-  const floor = require(FLOOR_ADDON);
+function runJsCallFloor({ calls, callsPerScope, api }) {
+  const floor = require(path.join(FLOOR_BUILD, FLOOR_ADDONS[api]));
   let sum = 0;
   const callback = (i) => {
     sum += i;
   };
   floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // warm up the JIT
   const elapsedNs = floor.callMany(callback, calls, callsPerScope);
-  return { calls, callsPerScope, elapsedNs, callsPerSec: calls / (elapsedNs / 1e9), sum };
+  return { api, calls, callsPerScope, elapsedNs, callsPerSec: calls / (elapsedNs / 1e9), sum };
 }
 
 function runUvPingPong({ roundTrips }) {
-  const floor = require(FLOOR_ADDON);
+  const floor = require(path.join(FLOOR_BUILD, FLOOR_ADDONS['node-api']));
   floor.uvPingPong(Math.min(roundTrips, 1000));
   return { roundTrips, roundTripNs: floor.uvPingPong(roundTrips), libuv: process.versions.uv };
 }

@@ -7,6 +7,8 @@
 //   {
 //     "exclude": "why this chapter does not run the suite",          (chapter 0 only)
 //     "onStop": "delivers" | "drops",          what stop() does with queued items
+//     "api": "node-api" | "v8",                 how it calls JS (the harness compares each
+//                                               chapter with the JS-call floor of its own API)
 //     "variants": [ { "name": "…", "module": "file.js", "semantics": "latest-only", … } ]
 //   }
 // Semantics the suite knows (defined once, in checkDelivery):
@@ -39,6 +41,7 @@ function target(name, modulePath, declared, chapterDeclared) {
     modulePath,
     semantics,
     onStop: declared.onStop ?? chapterDeclared.onStop ?? 'delivers',
+    api: declared.api ?? chapterDeclared.api ?? 'node-api', // how it calls JS: 'node-api' or 'v8' (nan)
     lastItemDelivered: declared.lastItemDelivered ?? true,
     startOptions: declared.startOptions ?? {},
   };

@@ -28,8 +28,10 @@ function stream(targetName, scenario, options, runs) {
 function syntheticReport() {
   const results = [
     { job: { kind: 'sleeper' }, runs: [{ latenessNs: { p50: 80000, p99: 170000 } }] },
-    { job: { kind: 'js-call-floor', callsPerScope: 1 }, runs: [{ callsPerSec: 10e6 }, { callsPerSec: 12e6 }, { callsPerSec: 11e6 }] },
-    { job: { kind: 'js-call-floor', callsPerScope: 1000 }, runs: [{ callsPerSec: 20e6 }, { callsPerSec: 16e6 }, { callsPerSec: 18e6 }] },
+    { job: { kind: 'js-call-floor', api: 'node-api', callsPerScope: 1 }, runs: [{ callsPerSec: 10e6 }, { callsPerSec: 12e6 }, { callsPerSec: 11e6 }] },
+    { job: { kind: 'js-call-floor', api: 'node-api', callsPerScope: 1000 }, runs: [{ callsPerSec: 20e6 }, { callsPerSec: 16e6 }, { callsPerSec: 18e6 }] },
+    { job: { kind: 'js-call-floor', api: 'v8', callsPerScope: 1 }, runs: [{ callsPerSec: 15e6 }] },
+    { job: { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000 }, runs: [{ callsPerSec: 24e6 }] },
     { job: { kind: 'uv-ping-pong' }, runs: [{ roundTripNs: 40000 }] },
   ];
   for (const [name, speed, latencyP50] of [['01-a', 9e6, 12000], ['02-b', 15e6, 9000]]) {
@@ -40,8 +42,8 @@ function syntheticReport() {
     results.push(stream(name, 'busy', { rate: 1e6 }, [run(300000, { peakRssBytes: (name === '01-a' ? 60 : 45) * 2 ** 20 })]));
   }
   const targets = [
-    { name: '01-a', kind: 'chapter', semantics: 'every-item' },
-    { name: '02-b', kind: 'chapter', semantics: 'every-item' },
+    { name: '01-a', kind: 'chapter', semantics: 'every-item', api: 'node-api' },
+    { name: '02-b', kind: 'chapter', semantics: 'every-item', api: 'v8' },
   ];
   return { targets, results };
 }
@@ -76,16 +78,18 @@ describe('harness summary on synthetic results', () => {
   const summary = summarize(syntheticReport());
   const [a, b] = summary.rows;
 
-  it('takes the floors as medians of their repeats', () => {
-    assert.equal(summary.floor.jsCallPerItemScope, 11e6);
-    assert.equal(summary.floor.jsCallBest, 18e6);
+  it('takes the floors per API as medians of their repeats, and the best of them', () => {
+    assert.deepEqual(summary.floor.jsCall['node-api'], { perItemScope: 11e6, best: 18e6 });
+    assert.deepEqual(summary.floor.jsCall.v8, { perItemScope: 15e6, best: 24e6 });
+    assert.equal(summary.floor.jsCallBest, 24e6);
     assert.equal(summary.floor.uvPingPongNs, 40000);
   });
 
-  it('reports throughput from the median run and as a fraction of the floor', () => {
+  it('reports throughput from the median run, against its own API floor and the best', () => {
     assert.equal(a.throughput, 9e6);
-    assert.equal(a.ofFloorBest, 0.5);
-    assert.equal(b.ofFloorPerItem, 15e6 / 11e6);
+    assert.equal(a.ofApiFloor, 0.5);
+    assert.equal(a.ofBestFloor, 9e6 / 24e6);
+    assert.equal(b.ofApiFloor, 15e6 / 24e6);
     assert.equal(a.throughput2, 9e6 * 1.2);
   });
 
@@ -114,7 +118,9 @@ describe('harness summary on synthetic results', () => {
 describe('harness plan and charts', () => {
   it('the quick plan measures every target in every scenario, floors first', () => {
     const jobs = plan('quick');
-    assert.deepEqual(jobs.slice(0, 4).map((j) => j.kind), ['sleeper', 'js-call-floor', 'js-call-floor', 'uv-ping-pong']);
+    const floorJobs = jobs.slice(0, 6);
+    assert.deepEqual(floorJobs.map((j) => j.kind), ['sleeper', ...Array(4).fill('js-call-floor'), 'uv-ping-pong']);
+    assert.deepEqual(floorJobs.slice(1, 5).map((j) => `${j.api}/${j.callsPerScope}`), ['node-api/1', 'node-api/1000', 'v8/1', 'v8/1000']);
     const perTarget = new Map();
     for (const job of jobs.filter((j) => j.kind === 'stream')) {
       perTarget.set(job.targetName, (perTarget.get(job.targetName) ?? 0) + 1);
