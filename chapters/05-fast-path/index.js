@@ -1,0 +1,10 @@
+'use strict';
+// Chapter 5: the fast path. Loads this chapter's build and exposes the texample contract
+// (docs/contract.md), plus this chapter's own start() options, batch and ringSize
+// (start-options.js).
+const { createTexample } = require('../../common/texample');
+
+module.exports = createTexample(
+  require('./build/Release/texample.node'),
+  require('./start-options'),
+);

@@ -1,0 +1,21 @@
+'use strict';
+// This chapter's own start() options, checked like the common ones (common/options.js): a wrong
+// type is a TypeError, a value out of range a RangeError, and the message starts with the name.
+//   batch     boolean, default false: one call per wake-up, callback(values[, stamps]), with
+//             Float64Arrays of every item the wake-up took, instead of one call per item
+//   ringSize  power of two from 2 to 2^20, default 65536: slots in each producer's ring; a
+//             producer that finds its ring full waits until half of it is free
+const { checkBoolean, checkNumber, rangeError } = require('../../common/options');
+
+const MAX_RING_SIZE = 2 ** 20;
+
+function checkRingSize(name, value) {
+  checkNumber(name, value);
+  const powerOfTwo = Number.isInteger(value) && value >= 2 && (value & (value - 1)) === 0;
+  if (!powerOfTwo || value > MAX_RING_SIZE) {
+    throw rangeError(name, `a power of two from 2 to ${MAX_RING_SIZE}`, value);
+  }
+  return value;
+}
+
+module.exports = { batch: checkBoolean, ringSize: checkRingSize };
