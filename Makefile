@@ -16,10 +16,11 @@ help: ## list the targets
 	@echo "wakeup-cookbook: make TARGET"
 	@grep -hE '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  \1\t\2/' | sed 's/%/N/' | expand -t 16
 
+# Two chapters at a time: each node-gyp build is mostly one compiler process, and there are two
+# cores to fill.
 all: deps ## build every chapter's addon
-	@for dir in $(CHAPTERS); do \
-	  echo "== building $$dir"; $(NODE) common/setup/build-addon.js $$dir || exit 1; \
-	done
+	@printf '%s\n' $(CHAPTERS) | xargs -P 2 -I {} sh -c \
+	  'echo "== building {}"; $(NODE) common/setup/build-addon.js {} > /dev/null || { echo "== {} failed"; exit 255; }'
 
 chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …)
 	@dir=$$(ls -d chapters/0$*-* 2>/dev/null | head -n 1); \

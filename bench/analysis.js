@@ -93,6 +93,8 @@ function summarizeTarget(results, target, floor) {
     throughput2: two?.deliveredPerSec ?? null,
     cpuMsPerMillion: one ? (one.cpuMs / one.stats.delivered) * 1e6 : null,
     api: target.api ?? 'node-api',
+    callback: target.callback ?? 'per-item', // 'batch': one call per wake-up with typed arrays
+    batchSum: bestOf(streamEntries(results, target.name, 'batch-sum')[0])?.deliveredPerSec ?? null,
     ofApiFloor: ratio(one?.deliveredPerSec, floorFor(target, floor)),
     ofBestFloor: ratio(one?.deliveredPerSec, floor.jsCallBest),
     stampCost: stampedUnpaced && one ? ratio(stampedUnpaced.deliveredPerSec, one.deliveredPerSec) : null,
@@ -129,7 +131,10 @@ function summarize(report) {
 // Which mechanism to pick for what, read off the measured rows. Chapters only (alternatives are
 // baselines), and not the chapter excluded from the contract (it is there to show its bugs).
 function decisions({ floor, rows }) {
-  const chapters = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.problems.length === 0);
+  // A batch callback takes typed arrays, not items: it is a different contract, chosen on its own.
+  const valid = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.problems.length === 0);
+  const chapters = valid.filter((r) => r.callback !== 'batch');
+  const batches = valid.filter((r) => r.callback === 'batch');
   const by = (pick, better) => {
     const candidates = chapters.filter((r) => Number.isFinite(pick(r)));
     if (candidates.length === 0) return null;
@@ -143,6 +148,7 @@ function decisions({ floor, rows }) {
     throughput: by((r) => r.throughput, highest),
     memoryUnderLoad: by((r) => r.busy?.rssGrowthMiB, lowest),
     cpu: by((r) => r.cpuMsPerMillion, lowest),
+    batch: batches.reduce((best, r) => (!best || r.throughput > best.throughput ? r : best), null),
     floor,
   };
 }

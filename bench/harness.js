@@ -21,6 +21,7 @@ const SIZES = {
     sweep: [[1e3, 1000], [1e4, 5000], [1e5, 50000], [1e6, 300000], [0, 1000000]], // [rate, items]
     unpacedItems: 1000000,
     busyItems: 200000,
+    batchItems: 20000000, // batch callbacks only: items are cheap there, so more of them
     floorCalls: 3000000,
     pingPongs: 20000,
     sleeperMs: 2000,
@@ -30,6 +31,7 @@ const SIZES = {
     sweep: [[1e3, 5000], [1e4, 50000], [1e5, 500000], [1e6, 3000000], [0, 5000000]],
     unpacedItems: 5000000,
     busyItems: 1000000,
+    batchItems: 100000000,
     floorCalls: 10000000,
     pingPongs: 100000,
     sleeperMs: 10000,
@@ -46,18 +48,27 @@ const ALTERNATIVES = [
 ];
 
 function targets() {
-  const chapters = chapterTargets({ includeExcluded: true }).map((t) => ({ ...t, kind: 'chapter' }));
-  const alternatives = ALTERNATIVES.map((a) => ({ ...a, kind: 'alternative', semantics: 'every-item', api: 'js' }));
+  // A variant's "bench" declaration (common/chapters.js) may skip it or measure it another way.
+  const chapters = chapterTargets({ includeExcluded: true })
+    .filter((t) => t.bench !== false)
+    .map(({ bench, ...t }) => ({
+      ...t,
+      kind: 'chapter',
+      modulePath: bench.modulePath ?? t.modulePath,
+      startOptions: bench.startOptions ?? t.startOptions,
+      callback: bench.callback ?? 'per-item',
+    }));
+  const alternatives = ALTERNATIVES.map((a) => ({ ...a, kind: 'alternative', semantics: 'every-item', api: 'js', callback: 'per-item' }));
   return [...chapters, ...alternatives];
 }
 
 function streamJob(target, scenario, options, extra = {}) {
-  const { name, modulePath, alternative, semantics, startOptions } = target;
+  const { name, modulePath, alternative, semantics, startOptions, callback } = target;
   return {
     kind: 'stream',
     scenario,
     targetName: name,
-    target: { modulePath, alternative, semantics, startOptions },
+    target: { modulePath, alternative, semantics, startOptions, callback },
     options,
     latency: false,
     ...extra,
@@ -91,6 +102,11 @@ function plan(size) {
     for (const producers of [1, 2]) {
       const options = { count: s.unpacedItems, rate: 0, producers };
       jobs.push(streamJob(target, 'unpaced', options, { repeats: s.repeats }));
+    }
+    if (target.callback === 'batch') {
+      // The batch callback in its lightest form, as the floor's callback is: it adds every value.
+      const options = { count: s.batchItems, rate: 0 };
+      jobs.push(streamJob(target, 'batch-sum', options, { repeats: s.repeats, checks: 'sum' }));
     }
     const busy = { count: s.busyItems, rate: BUSY_RATE };
     jobs.push(streamJob(target, 'busy', busy, { latency: true, busyWork: BUSY_WORK }));

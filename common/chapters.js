@@ -11,6 +11,11 @@
 //                                               chapter with the JS-call floor of its own API)
 //     "variants": [ { "name": "…", "module": "file.js", "semantics": "latest-only", … } ]
 //   }
+// A variant may also say how the harness measures it, "bench":
+//   false                                    not measured (a variant that only the suite needs);
+//   { "module": "index.js", "startOptions": { … }, "callback": "batch" }
+//                                            measured through another module or options, and
+//                                            with a callback that takes (values[, stamps]).
 // Semantics the suite knows (defined once, in checkDelivery):
 //   "every-item"   every item sent is delivered exactly once, in order per producer (default);
 //   "latest-only"  delivered items increase per producer, each at most once; the rest are
@@ -44,6 +49,7 @@ function target(name, modulePath, declared, chapterDeclared) {
     api: declared.api ?? chapterDeclared.api ?? 'node-api', // how it calls JS: 'node-api' or 'v8' (nan)
     lastItemDelivered: declared.lastItemDelivered ?? true,
     startOptions: declared.startOptions ?? {},
+    bench: declared.bench ?? {},
   };
 }
 
@@ -61,7 +67,11 @@ function chapterTargets({ includeExcluded = false } = {}) {
     targets.push({ ...target(folder, dir, declared, declared), excluded: declared.exclude });
     for (const variant of declared.variants ?? []) {
       const modulePath = path.join(dir, variant.module);
-      targets.push(target(`${folder}/${variant.name}`, modulePath, variant, declared));
+      const declaredVariant = { ...variant };
+      if (variant.bench?.module) {
+        declaredVariant.bench = { ...variant.bench, modulePath: path.join(dir, variant.bench.module) };
+      }
+      targets.push(target(`${folder}/${variant.name}`, modulePath, declaredVariant, declared));
     }
   }
   return targets;
