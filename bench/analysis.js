@@ -146,7 +146,12 @@ function decisions({ floor, rows }) {
     latency: by((r) => r.latency?.p50, lowest),
     tail: by((r) => r.latency?.p99, lowest),
     throughput: by((r) => r.throughput, highest),
-    memoryUnderLoad: by((r) => r.busy?.rssGrowthMiB, lowest),
+    // Backpressure: the least memory when the main thread falls behind, among chapters that
+    // deliver every item (a queue that drops when full bounds memory too, by losing items).
+    memoryUnderLoad: by((r) => (r.semantics === 'every-item' && r.busy?.dropped === 0 ? r.busy.rssGrowthMiB : NaN), lowest),
+    // Chapters within 10% of the lowest p50: on a shared VM, a difference smaller than that
+    // between two runs is not a ranking.
+    latencyTies: chapters.filter((r) => r.latency && r.latency.p50 <= 1.1 * Math.min(...chapters.map((c) => c.latency?.p50 ?? Infinity))),
     cpu: by((r) => r.cpuMsPerMillion, lowest),
     batch: batches.reduce((best, r) => (!best || r.throughput > best.throughput ? r : best), null),
     floor,

@@ -99,7 +99,7 @@ function plan(size) {
       if (rate === 1000) continue; // the latency run is the sweep's 1k/s point
       jobs.push(streamJob(target, 'sweep', { count, rate }, { latency: true }));
     }
-    for (const producers of [1, 2]) {
+    for (const producers of [1, 2].filter((p) => p <= (target.maxProducers ?? 64))) {
       const options = { count: s.unpacedItems, rate: 0, producers };
       jobs.push(streamJob(target, 'unpaced', options, { repeats: s.repeats }));
     }
@@ -189,7 +189,7 @@ async function main() {
     startedAt: started.toISOString(),
     durationS: (Date.now() - started.getTime()) / 1000,
     environment: collectEnvironment(),
-    targets: targets().map(({ name, kind, semantics, onStop, excluded, api }) => ({ name, kind, semantics, onStop, excluded, api })),
+    targets: targets().map(({ name, kind, semantics, onStop, excluded, api, callback }) => ({ name, kind, semantics, onStop, excluded, api, callback })),
     results,
     nativeFloors,
   };

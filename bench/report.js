@@ -180,10 +180,14 @@ function decisionSection(summary) {
   return [
     '## Decision guide (generated from the figures above)',
     '',
-    line('Lowest idle latency', d.latency, (r) => `p50 ${us(r.latency.p50)} µs, p99 ${us(r.latency.p99)} µs at 1 000 items/s`),
+    line('Lowest idle latency', d.latency, (r) => {
+      const ties = d.latencyTies.filter((t) => t !== r).map((t) => `${t.name} ${us(t.latency.p50)} µs`);
+      const tied = ties.length ? `; within 10% of it, which is within this VM's run-to-run spread: ${ties.join(', ')}` : '';
+      return `p50 ${us(r.latency.p50)} µs, p99 ${us(r.latency.p99)} µs at 1 000 items/s${tied}`;
+    }),
     line('Best tail at 1 000 items/s', d.tail, (r) => `p99 ${us(r.latency.p99)} µs (a plain timer's p99 here: ${us(d.floor.sleeperLatenessNs?.p99)} µs)`),
     line('Highest throughput', d.throughput, (r) => `${millions(r.throughput)} M items/s, ${percent(r.ofApiFloor)} of the JS-call floor through its API (${r.api})`),
-    line('Least memory when the main thread falls behind', d.memoryUnderLoad, (r) => `RSS grew ${fixed(r.busy.rssGrowthMiB, 0)} MiB in the busy-main-thread run`),
+    line('Backpressure: least memory when the main thread falls behind, nothing dropped', d.memoryUnderLoad, (r) => `RSS grew ${fixed(r.busy.rssGrowthMiB, 0)} MiB in the busy-main-thread run, peak queue ${r.busy.peakQueueDepth || '—'} items`),
     line('Least CPU per item', d.cpu, (r) => `${fixed(r.cpuMsPerMillion, 0)} ms of CPU per million items, unpaced`),
     d.batch
       ? `- **Bulk throughput, if the callback can take an array:** ${d.batch.name} — ${millions(d.batch.batchSum)} M items/s into a callback that reads every value (${millions(d.batch.throughput)} M/s with the per-item checks every other row runs), ${times(d.batch.batchSum / d.floor.jsCall[d.batch.api].best)} the JS-call floor: one call per wake-up instead of one per item. The rows above take one item per call.`

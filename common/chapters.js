@@ -9,6 +9,8 @@
 //     "onStop": "delivers" | "drops",          what stop() does with queued items
 //     "api": "node-api" | "v8",                 how it calls JS (the harness compares each
 //                                               chapter with the JS-call floor of its own API)
+//     "maxProducers": 1,                        fewer producers than the contract's 64 (chapter 0
+//                                               only: the 2011 design had one thread)
 //     "variants": [ { "name": "…", "module": "file.js", "semantics": "latest-only", … } ]
 //   }
 // A variant may also say how the harness measures it, "bench":
@@ -49,6 +51,7 @@ function target(name, modulePath, declared, chapterDeclared) {
     api: declared.api ?? chapterDeclared.api ?? 'node-api', // how it calls JS: 'node-api' or 'v8' (nan)
     lastItemDelivered: declared.lastItemDelivered ?? true,
     startOptions: declared.startOptions ?? {},
+    maxProducers: declared.maxProducers ?? chapterDeclared.maxProducers ?? 64,
     bench: declared.bench ?? {},
   };
 }
