@@ -18,7 +18,7 @@ const NATIVE_FLOORS = path.join(__dirname, 'native', 'build', 'floors');
 const SIZES = {
   quick: {
     repeats: 3, // for the short unpaced runs and the floors; 1 for paced runs
-    sweep: [[1e3, 1000], [1e4, 5000], [1e5, 50000], [1e6, 300000], [0, 1000000]], // [rate, items]
+    sweep: [[1e3, 2000], [1e4, 5000], [1e5, 50000], [1e6, 300000], [0, 1000000]], // [rate, items]
     unpacedItems: 1000000,
     busyItems: 200000,
     batchItems: 20000000, // batch callbacks only: items are cheap there, so more of them
