@@ -57,7 +57,7 @@ function collectEnvironment() {
     virtualization: virtualization(),
     os: tryRun('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
     // Other work on the machine spoils every figure: recorded so that a reader can see it.
-    loadAverageAtStart: os.loadavg().map((l) => +l.toFixed(2)),
+    loadAverageAtEnd: os.loadavg().map((l) => +l.toFixed(2)),
     node: process.versions.node,
     libuvInNode: process.versions.uv,
     v8: process.versions.v8,

@@ -174,7 +174,8 @@ async function main() {
   const size = process.env.REPORT_SIZE === 'full' ? 'full' : 'quick';
   const jobs = plan(size);
   process.stderr.write(`wakeup-cookbook harness: ${jobs.length} measurements, size ${size}\n`);
-  const [load] = os.loadavg();
+  const loadAtStart = os.loadavg().map((l) => +l.toFixed(2));
+  const [load] = loadAtStart;
   if (load > 0.5) {
     process.stderr.write(`warning: load average ${load.toFixed(2)}: other work on this machine will skew the figures\n`);
   }
@@ -188,7 +189,7 @@ async function main() {
     busyRate: BUSY_RATE,
     startedAt: started.toISOString(),
     durationS: (Date.now() - started.getTime()) / 1000,
-    environment: collectEnvironment(),
+    environment: { ...collectEnvironment(), loadAverageAtStart: loadAtStart },
     targets: targets().map(({ name, kind, semantics, onStop, excluded, api, callback }) => ({ name, kind, semantics, onStop, excluded, api, callback })),
     results,
     nativeFloors,

@@ -39,7 +39,7 @@ function machineSection(report) {
     ['npm packages', Object.entries(env.packages).map(([n, v]) => `${n} ${v}`).join(', ')],
     ['Debian packages', Object.entries(env.debian).map(([n, v]) => `${n} ${v}`).join(', ')],
     ['run', `size \`${report.size}\`, started ${report.startedAt}, ${report.durationS.toFixed(0)} s`],
-    ['load average at start (1, 5, 15 min)', (env.loadAverageAtStart ?? []).join(', ')],
+    ['load average (1, 5, 15 min) at start; at end, the run itself included', `${(env.loadAverageAtStart ?? []).join(', ')}; ${(env.loadAverageAtEnd ?? []).join(', ')}`],
     ['run sizes', Object.entries(report.sizes).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ')],
   ];
   return `## Machine and software\n\n${table(['', ''], rows)}\n`;
