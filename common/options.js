@@ -14,9 +14,30 @@ const COMMON_OPTIONS = {
   stamp: checkBoolean,
 };
 
+// Array.isArray throws on a revoked Proxy: such a value is an object here, not an array, so
+// that the error about it still names the option.
+function isArray(value) {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+// What a thrown value says, without throwing again: a getter may throw a Symbol, null, a revoked
+// Proxy or an object whose own message getter throws.
+function thrownText(error) {
+  try {
+    const message = error?.message;
+    return typeof message === 'string' ? message : String(error);
+  } catch {
+    return 'an exception that cannot be printed';
+  }
+}
+
 function describe(value) {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (typeof value === 'number' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
   return typeof value;
@@ -79,7 +100,7 @@ function readOption(options, name) {
   try {
     return options[name];
   } catch (error) {
-    throw new TypeError(`option '${name}' could not be read: ${error?.message ?? error}`);
+    throw new TypeError(`option '${name}' could not be read: ${thrownText(error)}`);
   }
 }
 
@@ -87,14 +108,23 @@ function ownOptionNames(options) {
   try {
     return Object.keys(options);
   } catch (error) {
-    throw new TypeError(`options could not be listed: ${error?.message ?? error}`);
+    throw new TypeError(`options could not be listed: ${thrownText(error)}`);
   }
 }
+
+// The longest period the producers can wait: item n is due at start + (n+1)·period, computed in
+// uint64 nanoseconds and then as steady_clock's int64, which must not wrap for the first item of
+// each of 64 producers. 2^56 ns is about 2.3 years, far beyond the slowest intervalMs (24.8 days);
+// a slower rate (1e-12/s, Number.MIN_VALUE, whose period is 1e21 ns or Infinity) would otherwise
+// wrap to a due time in the past and run unpaced.
+const MAX_PERIOD_NS = 2 ** 56;
 
 // The whole stream's pacing, as nanoseconds between items; 0 = as fast as possible.
 function periodNs(checked) {
   if (checked.intervalMs !== undefined) return Math.round(checked.intervalMs * 1e6);
-  if (checked.rate !== undefined) return checked.rate === 0 ? 0 : Math.round(1e9 / checked.rate);
+  if (checked.rate !== undefined) {
+    return checked.rate === 0 ? 0 : Math.min(Math.round(1e9 / checked.rate), MAX_PERIOD_NS);
+  }
   return 5000 * 1e6; // the original's pace: one item every 5 seconds
 }
 
@@ -105,7 +135,7 @@ function periodNs(checked) {
  */
 function checkOptions(options, extraChecks = {}) {
   if (options === undefined) options = {};
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+  if (options === null || typeof options !== 'object' || isArray(options)) {
     throw new TypeError(`options must be an object or undefined, got ${describe(options)}`);
   }
   const checks = { ...COMMON_OPTIONS, ...extraChecks };
