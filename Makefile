@@ -59,3 +59,5 @@ clean: ## remove every build output (node_modules stays)
 
 docs: all ## regenerate the code excerpts and captured outputs in every page
 	$(NODE) docs/tools/excerpts.js update
+
+include tests/reliability/reliability.mk
