@@ -67,10 +67,23 @@ async function baseline() {
   return { resources: support.activeResources(), threads: support.threadCount() };
 }
 
+// A thread that was joined can still be listed for a moment: pthread_join returns once the kernel
+// has cleared the thread's id, a little before it removes the thread from /proc/self/task. So a
+// count above the baseline is read again, up to 200 times 5 ms apart; a thread that really leaked
+// is still there after that, and fails the check.
+async function settledThreadCount(base) {
+  let threads = support.threadCount();
+  for (let reread = 0; threads > base.threads && reread < 200; reread++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    threads = support.threadCount();
+  }
+  return threads;
+}
+
 async function checkBackToBaseline(base, when) {
   await tick();
   const resources = support.activeResources();
-  const threads = support.threadCount();
+  const threads = await settledThreadCount(base);
   if (!sameList(resources, base.resources)) {
     leaked.resources += Math.max(0, extraEntries(resources, base.resources));
     problem(`${when}: active resources [${resources}] where [${base.resources}] were before`);
