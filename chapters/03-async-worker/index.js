@@ -1,15 +1,18 @@
 'use strict';
 // Chapter 3: the AsyncWorker family, main build: Napi::AsyncProgressQueueWorker. Loads this
 // chapter's build and exposes the texample contract (docs/contract.md).
+const { isMainThread } = require('node:worker_threads');
 const { createTexample } = require('../../common/texample');
 
 const binding = require('./build/Release/texample.node');
 
 // excerpt-begin: exit
 // process.exit() shuts libuv's threadpool down, joining its threads, without running cleanup
-// hooks; a running stream's Execute() holds one of those threads until its producers stop. Stop
-// them on 'exit', or process.exit() during a stream would wait forever.
-process.on('exit', () => binding.stop());
+// hooks; a running stream's Execute() holds one of those threads until its producers stop and
+// the main thread has seen every item. Stop them on 'exit' and tell Execute that nothing more
+// will be seen, or process.exit() during a stream would wait forever. A worker's process.exit()
+// ends only that worker, whose loop goes on turning while Node tears it down: stop() is enough.
+process.on('exit', () => (isMainThread ? binding.processExiting() : binding.stop()));
 // excerpt-end: exit
 
 module.exports = createTexample(binding);

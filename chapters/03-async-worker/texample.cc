@@ -4,6 +4,7 @@
 // stream once the last item has been delivered. Written with node-addon-api.
 #include <napi.h>
 
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <mutex>
@@ -65,8 +66,9 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
   Stream(Texample* owner, Napi::Function on_done, const texample::StreamOptions& options);
   ~Stream() override;
 
-  void RequestStop();  // any thread
-  uint64_t Sent();     // any thread; exact once Execute has returned
+  void RequestStop();   // any thread
+  void AbandonQueue();  // main thread
+  uint64_t Sent();      // any thread; exact once Execute has returned
   uint64_t Refused();
 
   // The Sink of texample::ProducerGroup: producer threads.
@@ -80,6 +82,7 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
   void OnProgress(const Item* items, size_t count) override;
   void OnOK() override;
   void OnError(const Napi::Error& error) override;
+  void WaitUntilAllSeen();
 
   Texample* const owner_;  // outlives the stream: its teardown waits for ~Stream
   const texample::StreamOptions options_;
@@ -92,6 +95,13 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
   bool stop_requested_ = false;     // guarded by mutex_
   bool producers_started_ = false;  // guarded by mutex_
   bool producers_done_ = false;     // guarded by mutex_
+  bool queue_abandoned_ = false;    // guarded by mutex_
+
+  // Every Send() OnProgress has received, and, once the producers are joined, how many there were.
+  static constexpr uint64_t kNotYetKnown = UINT64_MAX;
+  std::atomic<uint64_t> sends_seen_{0};             // written by the main thread
+  std::atomic<uint64_t> sends_made_{kNotYetKnown};  // written by the Execute thread
+  std::condition_variable all_seen_cv_;             // waited on under mutex_
 };
 // excerpt-end: stream
 
@@ -104,6 +114,7 @@ class Texample {
 
   void Start(Napi::Object module, const texample::StreamOptions& options, Napi::Function on_done);
   void Stop();
+  void ProcessExiting();
   texample::StatsSnapshot Stats();
   void TearDown(napi_async_cleanup_hook_handle hook);
 
@@ -167,9 +178,25 @@ void Stream::Execute(const ExecutionProgress& progress) {
   producers_done_cv_.wait(lock, [this] { return producers_done_; });
   lock.unlock();
   producers_.StopAndJoin();  // they have finished; this only reaps the threads
+  WaitUntilAllSeen();
 }
 
-// Any thread. Producers stop before their next item; Execute then returns.
+// The Execute thread, once the producers are joined: returns when OnProgress has received every
+// Send(). Node finishes this async work before it runs an environment's cleanup hooks, and one of
+// them closes the worker's ThreadSafeFunction: a Send() still queued then goes to node-addon-api's
+// call_js with a null env, which returns without freeing the four blocks Send() allocated. While
+// we wait, Node keeps turning the loop and the queue drains (delivered, or dropped once the
+// environment is going away), so nothing is left to leak. Both counters are seq_cst: we store
+// sends_made_ and then read sends_seen_, OnProgress adds to sends_seen_ and then reads
+// sends_made_, so at least one side sees the other's write, and the wake-up cannot be missed.
+void Stream::WaitUntilAllSeen() {
+  const uint64_t sends = producers_.Sent();  // one Send() per item
+  sends_made_.store(sends);
+  std::unique_lock<std::mutex> lock(mutex_);
+  all_seen_cv_.wait(lock, [&] { return queue_abandoned_ || sends_seen_.load() >= sends; });
+}
+
+// Any thread. Producers stop before their next item; Execute returns once the queue is drained.
 void Stream::RequestStop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stop_requested_ = true;
@@ -208,8 +235,15 @@ void Stream::ProducersDone() {
 
 // excerpt-begin: progress
 // Main thread, once per Send(), in order. The ThreadSafeFunction under the worker calls this
-// inside its own callback scope, one per item, so microtasks run after every item.
-void Stream::OnProgress(const Item* items, size_t count) { owner_->Deliver(items, count); }
+// inside its own callback scope, one per item, so microtasks run after every item. The last
+// Send() wakes Execute, which waits for it (WaitUntilAllSeen); the lock orders the wake-up after
+// its check.
+void Stream::OnProgress(const Item* items, size_t count) {
+  owner_->Deliver(items, count);
+  if (sends_seen_.fetch_add(1) + 1 < sends_made_.load()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  all_seen_cv_.notify_one();
+}
 
 // Main thread. node-addon-api calls OnOK only after the ThreadSafeFunction has delivered every
 // queued Send() and closed: the last item was delivered (or dropped) before this runs.
@@ -363,6 +397,23 @@ void Texample::CloseWatch() {
 }
 // excerpt-end: stop
 
+// excerpt-begin: process-exiting
+// Main thread, on the main thread's 'exit' (index.js). process.exit() joins the threadpool's
+// threads without turning the loop again, so Execute must return without waiting for the queue.
+void Texample::ProcessExiting() {
+  Stop();
+  if (stream_ != nullptr) stream_->AbandonQueue();
+}
+
+// Main thread. Nothing queued will be seen now; it stays in Node's queue, still reachable, until
+// the process is gone.
+void Stream::AbandonQueue() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queue_abandoned_ = true;
+  all_seen_cv_.notify_one();
+}
+// excerpt-end: process-exiting
+
 texample::StatsSnapshot Texample::Stats() {
   if (stream_ != nullptr) return counter_.Snapshot(stream_->Sent(), stream_->Refused());
   return counter_.Snapshot(sent_, refused_);
@@ -434,6 +485,11 @@ Napi::Value StopMethod(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value ProcessExitingMethod(const Napi::CallbackInfo& info) {
+  Self(info)->ProcessExiting();
+  return info.Env().Undefined();
+}
+
 Napi::Value StatsMethod(const Napi::CallbackInfo& info) {
   return StatsObject(info.Env(), Self(info)->Stats());
 }
@@ -451,6 +507,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                        exports);
   exports.Set("start", Napi::Function::New(env, StartMethod, "start", self));
   exports.Set("stop", Napi::Function::New(env, StopMethod, "stop", self));
+  exports.Set("processExiting",
+              Napi::Function::New(env, ProcessExitingMethod, "processExiting", self));
   exports.Set("stats", Napi::Function::New(env, StatsMethod, "stats", self));
   return exports;
 }

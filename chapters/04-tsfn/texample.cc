@@ -3,13 +3,16 @@
 // count, the queue's size and mode, and the order in which a stream is stopped.
 // Built twice from this file: `texample`, with Napi::TypedThreadSafeFunction (call_js known at
 // compile time, items passed in preallocated slots), and, with TEXAMPLE_UNTYPED defined,
-// `texample_untyped`, with Napi::ThreadSafeFunction (a std::function allocated per call).
+// `texample_untyped`, with Napi::ThreadSafeFunction (a std::function allocated per call, and a
+// call_js of our own that frees it even when Node discards the call).
 #include <napi.h>
 #include <uv.h>
 
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -55,9 +58,12 @@ using ThreadSafeFunction = Napi::TypedThreadSafeFunction<Texample, Item, CallJsT
 // excerpt-end: function-type
 #else
 // excerpt-begin: function-type-untyped
-// Each call passes a C++ lambda; node-addon-api wraps it in a std::function allocated with `new`,
-// and its own call_js runs and deletes it.
+// Each call carries a `new` std::function that runs the item's call_js; CallAndFree runs it (when
+// Node gives it an env) and deletes it (always).
 using ThreadSafeFunction = Napi::ThreadSafeFunction;
+using ItemCall = std::function<void(Napi::Env)>;
+void CallAndFree(napi_env env, napi_value unused, void* context, void* call);
+void FinalizeTrampoline(napi_env env, void* self, void* hint);
 // excerpt-end: function-type-untyped
 #endif
 
@@ -169,11 +175,23 @@ ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
 // excerpt-end: new-function
 #else
 // excerpt-begin: new-untyped
-// Main thread. The same, with no JS function (Napi::Function()): every call brings its own lambda.
+// Main thread. The same, through the C API: ThreadSafeFunction::New always installs
+// node-addon-api's own call_js, which returns on a null env without deleting the call's
+// std::function, so every call still queued at an abort or a teardown would leak it. The handle
+// is then wrapped for Abort() and Release(), which need nothing else.
 ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
-  return ThreadSafeFunction::New(env, Napi::Function(), "texample", queue_size,
-                                 /*initialThreadCount=*/1, this,
-                                 [](Napi::Env env, Texample* self) { self->Finalize(env); });
+  napi_threadsafe_function function = nullptr;
+  const napi_status status = napi_create_threadsafe_function(
+      env, /*func=*/nullptr, /*async_resource=*/nullptr, Napi::String::New(env, "texample"),
+      queue_size, /*initial_thread_count=*/1, /*thread_finalize_data=*/this, FinalizeTrampoline,
+      /*context=*/nullptr, CallAndFree, &function);
+  NAPI_THROW_IF_FAILED(env, status, ThreadSafeFunction());
+  return ThreadSafeFunction(function);
+}
+
+// Main thread, from the function's close callback.
+void FinalizeTrampoline(napi_env env, void* self, void*) {
+  static_cast<Texample*>(self)->Finalize(Napi::Env(env));
 }
 // excerpt-end: new-untyped
 #endif
@@ -212,12 +230,15 @@ napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode 
 // excerpt-end: call
 #else
 // excerpt-begin: call-untyped
-// Producer thread. node-addon-api copies the lambda into a `new std::function` per call and deletes
-// it after running it (or at once, if Node refuses the call). The lambda captures 24 bytes, more
-// than libstdc++'s std::function holds inline (16), so that is two allocations per item.
+// Producer thread. A `new std::function` per call, as node-addon-api's own calls make: the lambda
+// captures 24 bytes, more than libstdc++'s std::function holds inline (16), so that is two
+// allocations per item. Node's queue owns it once the call is accepted; a refused one is freed
+// here.
 napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode mode) {
-  auto call_js = [this, item](Napi::Env env, Napi::Function) { CallJs(env, item); };
-  return mode == napi_tsfn_blocking ? tsfn_.BlockingCall(call_js) : tsfn_.NonBlockingCall(call_js);
+  auto call = std::make_unique<ItemCall>([this, item](Napi::Env env) { CallJs(env, item); });
+  const napi_status status = napi_call_threadsafe_function(tsfn_, call.get(), mode);
+  if (status == napi_ok) call.release();
+  return status;
 }
 // excerpt-end: call-untyped
 #endif
@@ -232,6 +253,22 @@ void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot)
   self->CallJs(env, self->slots_.Take(slot));
 }
 // excerpt-end: trampoline
+#else
+// excerpt-begin: call-and-free
+// Main thread, once per accepted call. After an Abort, Node also calls it with a null env for
+// every call still queued when the function closes, right after Finalize(): then the lambda must
+// not run (in a teardown `self` is already gone), but its memory is ours to free. A Napi::Error
+// that escapes CallJs is handed to JS, as node-addon-api's own call_js does; none may cross into C.
+void CallAndFree(napi_env env, napi_value, void*, void* data) {
+  std::unique_ptr<ItemCall> call(static_cast<ItemCall*>(data));
+  if (env == nullptr) return;
+  try {
+    (*call)(Napi::Env(env));
+  } catch (const Napi::Error& error) {
+    error.ThrowAsJavaScriptException();
+  }
+}
+// excerpt-end: call-and-free
 #endif
 
 // excerpt-begin: call-js

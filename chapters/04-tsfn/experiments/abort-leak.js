@@ -1,20 +1,26 @@
 'use strict';
-// What happens to the items still queued when stop() aborts the function. Node hands each one to
-// call_js with a null env so that the addon can free it. The typed build has nothing to free (its
-// slots are recycled as a whole); node-addon-api's own call_js for the untyped
-// Napi::ThreadSafeFunction returns early on a null env without deleting the std::function it
-// allocated for the call, so each dropped item leaks it. 20 streams, each stopped after 20 000
-// items while one unpaced producer runs ahead; RSS measured after a full GC, per fresh process.
+// What happens to the calls still queued when a thread-safe function is aborted. Node hands each
+// one to call_js with a null env so that the addon can free it. Three builds, each in a fresh
+// process, 20 aborts each; what malloc still has handed out afterwards, against before (glibc's
+// mallinfo2, every arena; RSS would show the backlog's high-water mark instead):
+//   index.js     the typed build: nothing to free per item (its slots are recycled as a whole);
+//   untyped.js   the untyped build, whose own call_js frees each call's std::function;
+//   stock        node-addon-api's untyped ThreadSafeFunction::New and NonBlockingCall(lambda)
+//                (experiments/traps.cc), whose call_js returns on a null env without freeing.
+// The two chapter builds are stopped after 20 000 items while one unpaced producer runs ahead;
+// the stock function has 30 000 calls queued by the main thread when it is aborted.
 //   node --expose-gc chapters/04-tsfn/experiments/abort-leak.js
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const { loadTraps } = require('./load-traps');
 
-async function child(module) {
+const ROUNDS = 20;
+
+// Drops items by stop() mid-stream; returns how many were dropped.
+async function stopStreams(module) {
   const texample = require(path.join(__dirname, '..', module));
-  global.gc();
-  const before = process.memoryUsage.rss();
   let dropped = 0;
-  for (let round = 0; round < 20; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     let delivered = 0;
     let stopping;
     texample.callback = () => {
@@ -22,22 +28,42 @@ async function child(module) {
     };
     dropped += (await texample.start({ rate: 0 })).dropped;
     await stopping;
+    await new Promise((resolve) => setImmediate(resolve)); // the null-env calls follow the end
   }
+  return dropped;
+}
+
+// Aborts the stock function with 30 000 calls queued, ROUNDS times.
+async function abortStock() {
+  const traps = loadTraps();
+  for (let round = 0; round < ROUNDS; round++) {
+    await new Promise((resolve) => traps.abortQueuedCalls(30000, resolve));
+    await new Promise((resolve) => setImmediate(resolve)); // as above: they follow done()
+  }
+  return ROUNDS * 30000;
+}
+
+async function child(build) {
+  const { mallocInUse } = loadTraps();
   global.gc();
-  const grownMb = (process.memoryUsage.rss() - before) / 1e6;
+  const before = mallocInUse();
+  const dropped = build === 'stock' ? await abortStock() : await stopStreams(build);
+  global.gc();
+  const grown = mallocInUse() - before;
   console.log(
-    `${module.padEnd(11)} dropped by 20 stops: ${String(dropped).padStart(8)}` +
-      `   RSS grew ${grownMb.toFixed(0).padStart(3)} MB` +
-      `   (${((grownMb * 1e6) / dropped).toFixed(0)} bytes per dropped item)`,
+    `${build.padEnd(11)} dropped by ${ROUNDS} aborts: ${String(dropped).padStart(8)}` +
+      `   malloc in use grew ${(grown / 1e6).toFixed(1).padStart(5)} MB` +
+      `   (${(grown / dropped).toFixed(1)} bytes per dropped item)`,
   );
 }
 
 if (process.argv[2]) {
   child(process.argv[2]);
 } else {
-  for (const module of ['index.js', 'untyped.js']) {
+  loadTraps(); // builds it once, before the children
+  for (const build of ['index.js', 'untyped.js', 'stock']) {
     process.stdout.write(
-      execFileSync(process.execPath, ['--expose-gc', __filename, module], { encoding: 'utf8' }),
+      execFileSync(process.execPath, ['--expose-gc', __filename, build], { encoding: 'utf8' }),
     );
   }
 }

@@ -1,10 +1,12 @@
 // Small, deliberately naive uses of napi_threadsafe_function that show how Node 20 behaves in
 // the cases the chapter's page discusses. Plain Node-API calls, so that nothing hides what Node
 // itself does. Not part of the texample module; experiments/*.js load it.
+#include <malloc.h>
 #include <napi.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -70,10 +72,45 @@ Napi::Value BlockingCallOnMainThread(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// abortQueuedCalls(calls, done): node-addon-api's untyped Napi::ThreadSafeFunction as its
+// documentation uses it, with a lambda per call (24 bytes captured, like the chapter's). The main
+// thread queues `calls` of them (it is busy here, so none runs), then aborts, as a stop() would.
+// Once the function has closed, Node hands each queued call to node-addon-api's call_js with a
+// null env. done() runs from the finalizer, just before that; give the loop one more turn.
+Napi::Value AbortQueuedCalls(const Napi::CallbackInfo& info) {
+  struct Item {
+    uint64_t value;
+    uint64_t sent_ns;
+  };
+  Napi::Env env = info.Env();
+  const uint32_t calls = info[0].As<Napi::Number>().Uint32Value();
+  auto* done = new Napi::FunctionReference(Napi::Persistent(info[1].As<Napi::Function>()));
+  auto tsfn = Napi::ThreadSafeFunction::New(env, Napi::Function(), "traps", 0, 1, done,
+                                            [](Napi::Env, Napi::FunctionReference* done) {
+                                              done->Call({});
+                                              delete done;
+                                            });
+  for (uint32_t n = 0; n < calls; ++n) {
+    const Item item{n, 0};
+    tsfn.NonBlockingCall([done, item](Napi::Env, Napi::Function) { (void)item; });
+  }
+  tsfn.Abort();
+  return env.Undefined();
+}
+
+// mallocInUse(): the bytes malloc has handed out and not had back, in every arena (glibc's
+// mallinfo2). Unlike RSS it does not keep the high-water mark of a backlog that was freed since.
+Napi::Value MallocInUse(const Napi::CallbackInfo& info) {
+  const struct mallinfo2 heap = mallinfo2();
+  return Napi::Number::New(info.Env(), static_cast<double>(heap.uordblks + heap.hblkhd));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("callOnceFromThread", Napi::Function::New(env, CallOnceFromThread));
   exports.Set("abortWakesOne", Napi::Function::New(env, AbortWakesOne));
   exports.Set("blockingCallOnMainThread", Napi::Function::New(env, BlockingCallOnMainThread));
+  exports.Set("abortQueuedCalls", Napi::Function::New(env, AbortQueuedCalls));
+  exports.Set("mallocInUse", Napi::Function::New(env, MallocInUse));
   return exports;
 }
 
