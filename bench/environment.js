@@ -44,6 +44,20 @@ function packageVersion(name) {
   }
 }
 
+// The distribution's name, from /etc/os-release.
+function osName() {
+  try {
+    return /^PRETTY_NAME="?(.*?)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+// The C++ compiler node-gyp uses: $CXX, else g++.
+function compilerVersion() {
+  return tryRun(process.env.CXX ?? 'g++', ['--version'])?.split('\n')[0] ?? null;
+}
+
 function debianVersion(name) {
   return tryRun('dpkg-query', ['-W', '-f=${Version}', name]);
 }
@@ -55,14 +69,14 @@ function collectEnvironment() {
     memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     kernel: `${os.type()} ${os.release()}`,
     virtualization: virtualization(),
-    os: tryRun('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
+    os: osName(),
     // Other work on the machine spoils every figure: recorded so that a reader can see it.
     loadAverageAtEnd: os.loadavg().map((l) => +l.toFixed(2)),
     node: process.versions.node,
     libuvInNode: process.versions.uv,
     v8: process.versions.v8,
     napi: process.versions.napi,
-    compiler: tryRun('g++', ['--version'])?.split('\n')[0] ?? null,
+    compiler: compilerVersion(),
     packages: Object.fromEntries(
       ['node-addon-api', 'nan', 'node-gyp', 'vega', 'vega-lite'].map((n) => [n, packageVersion(n)]),
     ),
@@ -72,4 +86,4 @@ function collectEnvironment() {
   };
 }
 
-module.exports = { collectEnvironment };
+module.exports = { collectEnvironment, osName, compilerVersion, packageVersion };

@@ -10,7 +10,8 @@
 // allocation stack is the addons' (lib/sanitizer-logs.js says how that is told).
 //
 // Where the builds go: a copy of the sources under tests/reliability/build/<pass>/tree (common/,
-// the chapters without their build/, the suite and its fixtures, these scripts), built there with
+// the chapters without their build/, the suite and its fixtures, these scripts and the
+// bench/environment.js they read the machine with), built there with
 // the repo's own common/setup/build-addon.js (offline, --nodedir) and the sanitizer flags in
 // CXXFLAGS/LDFLAGS, which node-gyp's Makefiles append. The chapters' own build/ folders, which
 // `make test` uses, are never touched, so nothing needs rebuilding afterwards. Copies keep their
@@ -100,7 +101,9 @@ function refresh(from, to) {
 function prepareTree(tree, folders) {
   fs.mkdirSync(path.join(tree, 'chapters'), { recursive: true });
   fs.mkdirSync(path.join(tree, 'tests'), { recursive: true });
+  fs.mkdirSync(path.join(tree, 'bench'), { recursive: true });
   refresh(path.join(ROOT, 'common'), path.join(tree, 'common'));
+  refresh(path.join(ROOT, 'bench', 'environment.js'), path.join(tree, 'bench', 'environment.js'));
   refresh(path.join(ROOT, 'tests', 'conformance.test.js'), path.join(tree, 'tests', 'conformance.test.js'));
   refresh(path.join(ROOT, 'tests', 'fixtures'), path.join(tree, 'tests', 'fixtures'));
   refresh(__dirname, path.join(tree, 'tests', 'reliability'));

@@ -45,12 +45,10 @@ async function main() {
     rejected: runs.reduce((sum, r) => sum + (r.rejected ?? 0), 0),
     accepted: runs.reduce((sum, r) => sum + (r.accepted ?? 0), 0),
     handledWrongly: runs.reduce((sum, r) => sum + (r.handledWrongly ?? 0), 0),
-    crashes: runs.filter((r) => r.exitKind === 'crash').length,
-    hangs: runs.filter((r) => r.exitKind === 'hang').length,
+    ...support.exitCounts(runs),
     failed: failed.length,
   });
-  console.log(`\n${runs.length} targets, ${failed.length} with inputs handled wrongly; results in ${path.relative(process.cwd(), file)}`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  support.finish(`${runs.length} targets, ${failed.length} with inputs handled wrongly`, failed.length, file);
 }
 
 main();

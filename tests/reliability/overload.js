@@ -154,12 +154,10 @@ async function main() {
     sampleMs: SAMPLE_MS,
     runs,
     itemsPushed: runs.reduce((sum, r) => sum + (r.final?.sent ?? 0), 0),
-    crashes: runs.filter((r) => r.exitKind === 'crash').length,
-    hangs: runs.filter((r) => r.exitKind === 'hang').length,
+    ...support.exitCounts(runs),
     failed: failed.length,
   }, { sizePrefixes: ['OVERLOAD_'] });
-  console.log(`\n${runs.length} runs, ${failed.length} failed; results in ${path.relative(process.cwd(), file)}`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  support.finish(`${runs.length} runs, ${failed.length} failed`, failed.length, file);
 }
 
 main();

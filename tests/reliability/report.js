@@ -59,6 +59,11 @@ function failureList(failures) {
   return `\nFailures:\n\n${shown.join('\n')}\n`;
 }
 
+// The end of a command's section: where its result came from, and what failed in it.
+function sectionEnd(name, result) {
+  return [provenance(result), failureList(failuresOf(name, result))];
+}
+
 // --- reading ----------------------------------------------------------------------------------
 
 // A result without the header writeResult() adds (an older script's) counts as not run.
@@ -200,8 +205,7 @@ function soakSection(soak) {
     '',
     table(['target', 'semantics', 'producers', 'items', 'delivered', 'dropped', 'time s', 'M items/s', 'peak RSS MiB', 'result'], rows),
     '',
-    provenance(soak),
-    failureList(failuresOf('soak', soak)),
+    ...sectionEnd('soak', soak),
   ].join('\n');
 }
 
@@ -240,8 +244,7 @@ function overloadSection(overload) {
       'Where the queue or ring is bounded, the producer waits (or, with `blocking: false`, its items are refused and counted as dropped), ' +
       'and RSS stays flat. A coalescing variant keeps only the latest item.',
     '',
-    provenance(overload),
-    failureList(failuresOf('overload', overload)),
+    ...sectionEnd('overload', overload),
   ].join('\n');
 }
 
@@ -289,8 +292,7 @@ function teardownSection(teardown) {
     '',
     table(['target', ...scenarios, 'crashes', 'hangs', 'handles left', 'threads left', 'violations'], rows),
     '',
-    provenance(teardown),
-    failureList(failuresOf('teardown', teardown)),
+    ...sectionEnd('teardown', teardown),
   ].join('\n');
 }
 
@@ -319,8 +321,7 @@ function badInputSection(badInput) {
     '',
     table(['target', 'options', 'inputs', 'rejected rightly', 'accepted rightly', 'handled wrongly', 'works after', 'result'], rows),
     '',
-    provenance(badInput),
-    failureList(failuresOf('bad-input', badInput)),
+    ...sectionEnd('bad-input', badInput),
   ].join('\n');
 }
 

@@ -81,12 +81,10 @@ async function main() {
     runs,
     itemsPushed: runs.reduce((sum, r) => sum + (r.stats?.sent ?? 0), 0),
     violations: runs.reduce((sum, r) => sum + (r.violations ?? 0), 0),
-    crashes: runs.filter((r) => r.exitKind === 'crash').length,
-    hangs: runs.filter((r) => r.exitKind === 'hang').length,
+    ...support.exitCounts(runs),
     failed: failed.length,
   }, { sizePrefixes: ['SOAK_'] });
-  console.log(`\n${runs.length} runs, ${failed.length} failed; results in ${path.relative(process.cwd(), file)}`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  support.finish(`${runs.length} runs, ${failed.length} failed`, failed.length, file);
 }
 
 main();

@@ -132,8 +132,7 @@ async function main() {
     violations: sum((r) => r.violations),
     failed: failed.length,
   }, { sizePrefixes: ['TEARDOWN_'] });
-  console.log(`\n${runs.length} scenario runs, ${failed.length} failed; results in ${path.relative(process.cwd(), file)}`);
-  process.exitCode = failed.length === 0 ? 0 : 1;
+  support.finish(`${runs.length} scenario runs, ${failed.length} failed`, failed.length, file);
 }
 
 function report(run) {

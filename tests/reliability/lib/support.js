@@ -5,7 +5,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
+const { osName, compilerVersion, packageVersion } = require('../../../bench/environment');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const RESULTS_DIR = process.env.RELIABILITY_RESULTS ?? path.join(__dirname, '..', 'build', 'results');
@@ -144,12 +145,6 @@ function positiveIntegerFromEnv(name, fallback) {
 // Where a result was measured: report.js prints it beside the figures.
 function machine() {
   const cpus = os.cpus();
-  let compiler = null;
-  try {
-    compiler = execFileSync(process.env.CXX ?? 'g++', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  } catch {
-    // no compiler on PATH: leave it out
-  }
   return {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
@@ -157,25 +152,9 @@ function machine() {
     os: osName(),
     kernel: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    compiler,
+    compiler: compilerVersion(),
     packages: Object.fromEntries(['node-addon-api', 'nan', 'node-gyp'].map((name) => [name, packageVersion(name)])),
   };
-}
-
-function osName() {
-  try {
-    return /^PRETTY_NAME="?(.*?)"?$/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-function packageVersion(name) {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return null;
-  }
 }
 
 // The environment variables that set a script's sizes (SOAK_ITEMS, TEARDOWN_*, …), as given.
@@ -202,6 +181,21 @@ function writeResult(name, value, { sizePrefixes = [] } = {}) {
   };
   fs.writeFileSync(file, JSON.stringify({ ...header, ...value }, null, 1) + '\n');
   return file;
+}
+
+// How many of `runs` (each with the exitKind above) crashed and how many hung.
+function exitCounts(runs) {
+  return {
+    crashes: runs.filter((r) => r.exitKind === 'crash').length,
+    hangs: runs.filter((r) => r.exitKind === 'hang').length,
+  };
+}
+
+// The last line of a reliability script: what it found and where its results went. The script
+// fails when `failed` is not 0.
+function finish(summary, failed, file) {
+  console.log(`\n${summary}; results in ${path.relative(process.cwd(), file)}`);
+  process.exitCode = failed === 0 ? 0 : 1;
 }
 
 function readResult(name) {
@@ -232,6 +226,8 @@ module.exports = {
   optionNames,
   positiveIntegerFromEnv,
   writeResult,
+  exitCounts,
+  finish,
   readResult,
   printTable,
 };
