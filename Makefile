@@ -10,7 +10,7 @@ NATIVE_TESTS := tests/native/build
 NATIVE_FLOORS := bench/native/build
 JS_TESTS := $(sort $(wildcard tests/*.test.js))
 
-.PHONY: help all bench-build deps debian-deps docs report test test-js test-native clean
+.PHONY: help all bench-build deps debian-deps docs matrix matrix-run report test test-js test-native test-model clean
 
 help: ## list the targets
 	@echo "wakeup-cookbook: make TARGET"
@@ -27,6 +27,18 @@ chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …
 	if [ -z "$$dir" ]; then echo "no chapter $* under chapters/"; exit 2; fi; \
 	$(NODE) common/setup/build-addon.js $$dir && $(NODE) $$dir/demo.js
 
+# Node 22, 24 and 26, Bun and Deno come from matrix/package.json, kept out of the two-command
+# set-up: only this target installs them (npm ci in matrix/).
+matrix: matrix-run ## every chapter under Node 20/22/24/26, Bun and Deno; write docs/portability.md
+	$(NODE) matrix/page.js
+
+# The runs alone (CI: MATRIX_RUNTIMES, MATRIX_CASES, MATRIX_SKIP, MATRIX_RESULTS; matrix/run.js).
+matrix-run: all bench-build matrix/node_modules/.package-lock.json
+	$(NODE) matrix/run.js
+
+matrix/node_modules/.package-lock.json: matrix/package.json matrix/package-lock.json
+	cd matrix && $(NPM) ci --no-audit --no-fund
+
 report: all bench-build ## measure every chapter, the floors and the alternatives; write docs/report/
 	$(NODE) bench/harness.js
 	$(NODE) bench/report.js
@@ -36,7 +48,7 @@ bench-build: deps debian-deps
 	@cmake -S bench/native -B $(NATIVE_FLOORS) -DCMAKE_BUILD_TYPE=Release > /dev/null
 	@cmake --build $(NATIVE_FLOORS) -j 2
 
-test: test-native test-js ## run every test: native (CTest), conformance and docs (node:test)
+test: test-native test-js test-model test-recipes ## run every test: native (CTest), conformance and docs (node:test), models, recipes
 
 test-js: all ## the conformance suite against every chapter, and the docs check (node:test)
 	$(NODE) --test --test-timeout=300000 $(JS_TESTS)
@@ -45,6 +57,26 @@ test-native: debian-deps ## GoogleTest tests of common/ (CMake, CTest)
 	cmake -S tests/native -B $(NATIVE_TESTS) -DCMAKE_BUILD_TYPE=Release > /dev/null
 	cmake --build $(NATIVE_TESTS) -j 2
 	ctest --test-dir $(NATIVE_TESTS) --output-on-failure
+
+test-model: ## check chapter 5's sleep handshake with Spin (chapters/05-fast-path/model/)
+	@common/setup/require-debian.sh spin gcc
+	sh chapters/05-fast-path/model/run.sh
+
+# Each chapter's recipe (chapters/NN-name/recipe/, and recipe-NAME/ for a variant's): the smallest
+# correct version of its mechanism, a standalone npm package. Here they build offline against the
+# root's node_modules, two at a time, and run their own node:test suites. recipes-standalone checks them copied out of the
+# tree, installing from the npm registry, so it is not part of `make test`.
+RECIPES := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/recipe*/binding.gyp)))
+
+.PHONY: test-recipes recipes-standalone
+
+test-recipes: deps ## build every chapter's recipe offline and run its own tests (node:test)
+	@printf '%s\n' $(RECIPES) | xargs -P 2 -I {} sh -c \
+	  'echo "== building {}"; $(NODE) common/setup/build-addon.js {} > /dev/null || { echo "== {} failed"; exit 255; }'
+	$(NODE) --test $(addsuffix /test.js,$(RECIPES))
+
+recipes-standalone: ## copy each recipe out of the tree, npm install it from the registry, npm test
+	tests/recipes-standalone.sh
 
 deps: node_modules/.package-lock.json
 
@@ -55,7 +87,7 @@ debian-deps:
 	@common/setup/require-debian.sh $(DEBIAN_PACKAGES)
 
 clean: ## remove every build output (node_modules stays)
-	rm -rf chapters/*/build chapters/*/experiments/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
+	rm -rf chapters/*/build chapters/*/experiments/build chapters/*/recipe*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
 
 docs: all ## regenerate the code excerpts and captured outputs in every page
 	$(NODE) docs/tools/excerpts.js update

@@ -1,6 +1,115 @@
 'use strict';
 // Turns the harness's raw results into the report's figures. Pure functions of their input, so
 // tests/harness.test.js checks them on synthetic results.
+//
+// Intervals: every figure measured in several fresh processes is the median of its runs with a
+// bootstrap 95% interval (percentile method, BOOTSTRAP_RESAMPLES resamples of the runs, from a
+// seeded generator, so that the same results give the same report). A ratio of two such figures
+// is the ratio of their medians; its interval resamples the numerator's runs and the
+// denominator's runs independently and takes the ratio of the two resampled medians. Latency
+// percentiles resample in two stages: the processes, then the samples within each.
+
+const BOOTSTRAP_RESAMPLES = 2000;
+// Chapters whose memory stays bounded when JS falls behind, with no item dropped: a blocking
+// bounded thread-safe function, chapter 5's rings (their pages say so; the busy run shows it).
+const BOUNDED_BY_DESIGN = ['04-tsfn/blocking-bounded', '05-fast-path', '05-fast-path/trampoline'];
+const BOOTSTRAP_SEED = 13;
+
+// mulberry32: a small, fast, seeded generator; uniform in [0, 1).
+function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// The value at `fraction` of sorted values, linear between neighbours.
+function quantileSorted(sorted, fraction) {
+  if (sorted.length === 0) return null;
+  const position = (sorted.length - 1) * fraction;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+function finite(values) {
+  return (values ?? []).filter((v) => Number.isFinite(v));
+}
+
+function resample(values, random) {
+  const out = new Array(values.length);
+  for (let k = 0; k < values.length; k++) out[k] = values[Math.floor(random() * values.length)];
+  return out;
+}
+
+// { median, lo, hi, n }: the median of `values` and its bootstrap 95% interval. One value: the
+// interval is that value (n says how little it rests on). None: null.
+function bootstrapMedian(values, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const xs = finite(values);
+  if (xs.length === 0) return null;
+  const random = seededRandom(seed);
+  const medians = [];
+  for (let r = 0; r < resamples; r++) medians.push(median(resample(xs, random)));
+  medians.sort((a, b) => a - b);
+  return { median: median(xs), lo: quantileSorted(medians, 0.025), hi: quantileSorted(medians, 0.975), n: xs.length };
+}
+
+// The ratio of the medians of two sets of runs, with its bootstrap interval (both sides resampled
+// independently). null when either side is empty or the denominator's median is not positive.
+function bootstrapRatio(numerator, denominator, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const a = finite(numerator);
+  const b = finite(denominator);
+  if (a.length === 0 || b.length === 0 || !(median(b) > 0)) return null;
+  const random = seededRandom(seed);
+  const ratios = [];
+  for (let r = 0; r < resamples; r++) ratios.push(median(resample(a, random)) / median(resample(b, random)));
+  ratios.sort((x, y) => x - y);
+  return { median: median(a) / median(b), lo: quantileSorted(ratios, 0.025), hi: quantileSorted(ratios, 0.975), n: Math.min(a.length, b.length) };
+}
+
+// A latency percentile over several processes' samples: the percentile of all samples pooled,
+// with an interval that resamples the processes, then the samples within each.
+function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const sets = sampleSets.filter((set) => set?.length);
+  if (sets.length === 0) return null;
+  const pooled = sets.flat().sort((a, b) => a - b);
+  const random = seededRandom(seed);
+  const estimates = [];
+  for (let r = 0; r < resamples; r++) {
+    const chosen = resample(sets, random).flatMap((set) => resample(set, random));
+    chosen.sort((a, b) => a - b);
+    estimates.push(quantileSorted(chosen, fraction));
+  }
+  estimates.sort((a, b) => a - b);
+  return { median: quantileSorted(pooled, fraction), lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: sets.length, samples: pooled.length };
+}
+
+const overlaps = (a, b) => Boolean(a && b) && a.lo <= b.hi && b.lo <= a.hi;
+
+// The best of `rows` by `pick(row)` (an interval), and every row whose interval overlaps the best
+// one's: a winner only when that list holds the best alone. `lower`: smaller is better.
+function bestWithTies(rows, pick, lower) {
+  const candidates = rows.filter((r) => pick(r) && Number.isFinite(pick(r).median));
+  if (candidates.length === 0) return null;
+  const sorted = [...candidates].sort((a, b) => (lower ? pick(a).median - pick(b).median : pick(b).median - pick(a).median));
+  const best = sorted[0];
+  const tied = sorted.filter((r) => overlaps(pick(r), pick(best)));
+  return { best, tied, winner: tied.length === 1 ? best : null };
+}
+
+// Whether an interval meets a goal: 'met' when all of it does, 'not met' when none of it does,
+// 'undecided' when the goal lies inside it.
+function verdict(interval, goal, atLeast = true) {
+  if (!interval) return '—';
+  const [lo, hi] = [interval.lo, interval.hi];
+  if (atLeast ? lo >= goal : hi <= goal) return 'met';
+  if (atLeast ? hi < goal : lo > goal) return 'not met';
+  return 'undecided';
+}
 
 function median(values) {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
@@ -28,24 +137,54 @@ function coalescing(stats) {
   };
 }
 
+const good = (runs) => runs.filter((run) => !run.error && !(run.problems?.length));
+
 function floors(results) {
-  const of = (kind, pick) => results.filter((r) => r.job.kind === kind && pick(r.job));
-  const jsCall = (api, callsPerScope) => {
-    const entry = of('js-call-floor', (job) => (job.api ?? 'node-api') === api && job.callsPerScope === callsPerScope)[0];
-    return entry ? medianRun(entry.runs, (run) => run.callsPerSec)?.callsPerSec ?? null : null;
+  const of = (kind, pick = () => true) => results.filter((r) => r.job.kind === kind && pick(r.job));
+  const values = (entry, key) => (entry ? good(entry.runs).map(key) : []);
+  const jsCallRuns = (api, callsPerScope) =>
+    values(of('js-call-floor', (job) => (job.api ?? 'node-api') === api && job.callsPerScope === callsPerScope)[0], (run) => run.callsPerSec);
+  const runs = {};
+  const byApi = {};
+  for (const api of ['node-api', 'v8']) {
+    runs[`${api}/1`] = jsCallRuns(api, 1);
+    runs[`${api}/1000`] = jsCallRuns(api, 1000);
+    byApi[api] = { perItemScope: median(runs[`${api}/1`]), best: median(runs[`${api}/1000`]) };
+  }
+  runs.jsLoop = values(of('js-loop-floor', (job) => job.callback === 'checks')[0], (run) => run.itemsPerSec);
+  runs.jsLoopSum = values(of('js-loop-floor', (job) => job.callback === 'sum')[0], (run) => run.itemsPerSec);
+  const native = (floor) => of('native-floor', (job) => job.floor === floor)[0];
+  const bench = (run) => run.benchmarks?.[0];
+  runs.ring = values(native('ring'), (run) => bench(run)?.items_per_second);
+  const latencyFloor = (floor) => {
+    const entry = native(floor);
+    if (!entry) return null;
+    const ok = good(entry.runs).filter(bench);
+    const counter = (key) => bootstrapMedian(ok.map((run) => bench(run)[key] * 1000)); // µs → ns
+    return { p50: counter('p50_us'), p99: counter('p99_us'), sameCpuShare: median(ok.map((run) => bench(run).same_cpu_share)), n: ok.length };
   };
-  const byApi = Object.fromEntries(
-    ['node-api', 'v8'].map((api) => [api, { perItemScope: jsCall(api, 1), best: jsCall(api, 1000) }]),
-  );
   const bests = Object.values(byApi).map((f) => f.best).filter(Number.isFinite);
-  const pingPong = of('uv-ping-pong', () => true)[0];
-  const noise = of('sleeper', () => true)[0]?.runs[0]?.latenessNs ?? null;
+  const bestApi = ['node-api', 'v8'].reduce((best, api) => (!best || byApi[api].best > byApi[best].best ? api : best), null);
+  const sleeper = of('sleeper')[0];
+  const sleeperRun = sleeper ? medianRun(sleeper.runs, (run) => run.latenessNs?.p50) : null;
   return {
     jsCall: byApi,
     // The best any per-item mechanism could do, whatever its API.
     jsCallBest: bests.length ? Math.max(...bests) : null,
-    uvPingPongNs: pingPong ? medianRun(pingPong.runs, (r) => r.roundTripNs)?.roundTripNs ?? null : null,
-    sleeperLatenessNs: noise,
+    jsCallBestApi: bests.length ? bestApi : null,
+    jsLoop: median(runs.jsLoop),
+    jsLoopSum: median(runs.jsLoopSum),
+    ring: median(runs.ring),
+    runs,
+    intervals: Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, bootstrapMedian(list)])),
+    uvPingPongNs: median(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
+    uvPingPong: bootstrapMedian(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
+    latencyFloors: {
+      crossCpu: latencyFloor('eventfdCrossCpu'),
+      sameCpu: latencyFloor('eventfdSameCpu'),
+      unpinned: latencyFloor('eventfdUnpinned'),
+    },
+    sleeperLatenessNs: sleeperRun?.latenessNs ?? null,
   };
 }
 
@@ -65,11 +204,25 @@ function bestOf(entry, key = (run) => run.deliveredPerSec) {
   return entry ? medianRun(entry.runs, key) : null;
 }
 
+// The floor that bounds a target's throughput, and the runs of it: a per-item chapter calls JS
+// from C++, so the JS-call floor of its API (scope per 1000 calls); chapter 5's trampoline and
+// the JS-only alternatives call the per-item callback from a JS loop, so the JS-loop floor; a
+// batch callback's lightest form (batch-sum) is bounded by the native ring floor.
+function boundingFloor(target, floor) {
+  if (target.callback === 'batch') return { key: 'ring', name: 'native ring floor', figure: 'batchSum' };
+  if (target.technique === 'trampoline' || target.kind === 'alternative') return { key: 'jsLoop', name: 'JS-loop floor', figure: 'throughput' };
+  const api = floor.jsCall[target.api] ? target.api : floor.jsCallBestApi ?? 'node-api';
+  return { key: `${api}/1000`, name: `JS-call floor (${api})`, figure: 'throughput' };
+}
+
 // One row per target: the figures every table of the report draws from.
 function summarizeTarget(results, target, floor) {
-  const latencyRun = bestOf(streamEntries(results, target.name, 'latency')[0]);
-  const unpaced = (producers) =>
-    bestOf(streamEntries(results, target.name, 'unpaced', (job) => (job.options.producers ?? 1) === producers)[0]);
+  const latencyEntry = streamEntries(results, target.name, 'latency')[0];
+  const latencyRun = bestOf(latencyEntry, (run) => run.latencyNs?.p50);
+  const unpacedEntry = (producers) =>
+    streamEntries(results, target.name, 'unpaced', (job) => (job.options.producers ?? 1) === producers)[0];
+  const unpaced = (producers) => bestOf(unpacedEntry(producers));
+  const speeds = (entry) => (entry ? good(entry.runs).map((run) => run.deliveredPerSec) : []);
   const stampedUnpaced = bestOf(streamEntries(results, target.name, 'sweep', (job) => job.options.rate === 0)[0]);
   const busy = bestOf(streamEntries(results, target.name, 'busy')[0]);
   const sweep = [latencyRun && { rate: 1000, run: latencyRun }]
@@ -80,23 +233,52 @@ function summarizeTarget(results, target, floor) {
     .sort((a, b) => (a.rate || Infinity) - (b.rate || Infinity));
   const one = unpaced(1);
   const two = unpaced(2);
+  const oneRuns = speeds(unpacedEntry(1));
+  const batchSumRuns = speeds(streamEntries(results, target.name, 'batch-sum')[0]);
   const problems = results
     .filter((r) => r.job.targetName === target.name)
     .flatMap((r) => r.runs.flatMap((run) => (run.error ? [run.error] : run.problems ?? [])));
-  return {
+  // Latency: every sample of every process when the runs kept them, else each run's percentiles.
+  const latencyRuns = latencyEntry ? good(latencyEntry.runs) : [];
+  const sampleSets = latencyRuns.map((run) => run.samplesNs).filter((set) => set?.length);
+  const latencyInterval = (fraction, key) =>
+    sampleSets.length === latencyRuns.length && sampleSets.length
+      ? bootstrapPercentile(sampleSets, fraction)
+      : bootstrapMedian(latencyRuns.map((run) => run.latencyNs?.[key]));
+  const bound = boundingFloor(target, floor);
+  const boundRuns = floor.runs?.[bound.key] ?? [];
+  const apiKey = `${floor.jsCall[target.api] ? target.api : floor.jsCallBestApi ?? 'node-api'}/1000`;
+  const row = {
     name: target.name,
     kind: target.kind,
     semantics: target.semantics,
     excluded: target.excluded ?? null,
+    technique: target.technique ?? null,
     latency: latencyRun?.latencyNs ?? null,
-    throughput: one?.deliveredPerSec ?? null,
+    latencyCI: latencyRuns.length ? { p50: latencyInterval(0.5, 'p50'), p99: latencyInterval(0.99, 'p99') } : null,
+    // Every sample, pooled, for the CDF (not written to the page's tables).
+    latencySamples: sampleSets.length ? sampleSets.flat().sort((a, b) => a - b) : null,
+    throughputRuns: oneRuns,
+    batchSumRuns,
+    throughput: oneRuns.length ? median(oneRuns) : null,
+    throughputCI: bootstrapMedian(oneRuns),
     throughput2: two?.deliveredPerSec ?? null,
+    producers: Object.fromEntries(
+      [1, 2, 4, 8].map((p) => [p, bootstrapMedian(speeds(unpacedEntry(p)))]).filter(([, interval]) => interval),
+    ),
     cpuMsPerMillion: one ? (one.cpuMs / one.stats.delivered) * 1e6 : null,
     api: target.api ?? 'node-api',
     callback: target.callback ?? 'per-item', // 'batch': one call per wake-up with typed arrays
-    batchSum: bestOf(streamEntries(results, target.name, 'batch-sum')[0])?.deliveredPerSec ?? null,
-    ofApiFloor: ratio(one?.deliveredPerSec, floorFor(target, floor)),
-    ofBestFloor: ratio(one?.deliveredPerSec, floor.jsCallBest),
+    batchSum: batchSumRuns.length ? median(batchSumRuns) : null,
+    batchSumCI: bootstrapMedian(batchSumRuns),
+    ofApiFloor: ratio(oneRuns.length ? median(oneRuns) : null, floorFor(target, floor)),
+    ofApiFloorCI: bootstrapRatio(oneRuns, floor.runs?.[apiKey] ?? []),
+    ofBestFloor: ratio(oneRuns.length ? median(oneRuns) : null, floor.jsCallBest),
+    bound: {
+      name: bound.name,
+      figure: bound.figure,
+      share: bootstrapRatio(bound.figure === 'batchSum' ? batchSumRuns : oneRuns, boundRuns),
+    },
     stampCost: stampedUnpaced && one ? ratio(stampedUnpaced.deliveredPerSec, one.deliveredPerSec) : null,
     unpacedCoalescing: one ? coalescing(one.stats) : null,
     sweep: sweep.map(({ rate, run }) => ({
@@ -120,42 +302,67 @@ function summarizeTarget(results, target, floor) {
     },
     problems,
   };
+  return row;
 }
 
 function summarize(report) {
   const floor = floors(report.results);
   const rows = report.targets.map((target) => summarizeTarget(report.results, target, floor));
+  // The ratios chapter 5's targets are stated in, each from the same rounds (see the top).
+  const tsfn = rows.find((r) => r.name === '04-tsfn');
+  for (const row of rows) {
+    row.fastPath = {
+      ofNodeApi: bootstrapRatio(row.throughputRuns, floor.runs['node-api/1000']),
+      overV8: bootstrapRatio(row.throughputRuns, floor.runs['v8/1000']),
+      overTsfn: tsfn ? bootstrapRatio(row.throughputRuns, tsfn.throughputRuns) : null,
+      sumOverNodeApi: bootstrapRatio(row.batchSumRuns, floor.runs['node-api/1000']),
+    };
+  }
   return { floor, rows };
 }
 
 // Which mechanism to pick for what, read off the measured rows. Chapters only (alternatives are
-// baselines), and not the chapter excluded from the contract (it is there to show its bugs).
+// baselines), and not the chapter excluded from the contract (it is there to show its bugs). Each
+// entry is { best, tied, winner }: a winner only when no other row's interval overlaps the best's.
 function decisions({ floor, rows }) {
   // A batch callback takes typed arrays, not items: it is a different contract, chosen on its own.
   const valid = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.problems.length === 0);
   const chapters = valid.filter((r) => r.callback !== 'batch');
   const batches = valid.filter((r) => r.callback === 'batch');
-  const by = (pick, better) => {
-    const candidates = chapters.filter((r) => Number.isFinite(pick(r)));
-    if (candidates.length === 0) return null;
-    return candidates.reduce((best, r) => (better(pick(r), pick(best)) ? r : best));
-  };
-  const lowest = (a, b) => a < b;
-  const highest = (a, b) => a > b;
+  // Bounded memory without drops: the chapters whose design bounds their queue and never drops
+  // (listed with the busy run's figures, one process per target: not ranked).
+  const bounded = chapters.filter((r) => BOUNDED_BY_DESIGN.includes(r.name) && r.busy);
   return {
-    latency: by((r) => r.latency?.p50, lowest),
-    tail: by((r) => r.latency?.p99, lowest),
-    throughput: by((r) => r.throughput, highest),
-    // Backpressure: the least memory when the main thread falls behind, among chapters that
-    // deliver every item (a queue that drops when full bounds memory too, by losing items).
-    memoryUnderLoad: by((r) => (r.semantics === 'every-item' && r.busy?.dropped === 0 ? r.busy.rssGrowthMiB : NaN), lowest),
-    // Chapters within 10% of the lowest p50: on a shared VM, a difference smaller than that
-    // between two runs is not a ranking.
-    latencyTies: chapters.filter((r) => r.latency && r.latency.p50 <= 1.1 * Math.min(...chapters.map((c) => c.latency?.p50 ?? Infinity))),
-    cpu: by((r) => r.cpuMsPerMillion, lowest),
-    batch: batches.reduce((best, r) => (!best || r.throughput > best.throughput ? r : best), null),
+    latency: bestWithTies(chapters, (r) => r.latencyCI?.p50, true),
+    tail: bestWithTies(chapters, (r) => r.latencyCI?.p99, true),
+    throughput: bestWithTies(chapters, (r) => r.throughputCI, false),
+    memoryUnderLoad: bounded.sort((a, b) => a.busy.rssGrowthMiB - b.busy.rssGrowthMiB),
+    cpu: bestWithTies(chapters, (r) => (Number.isFinite(r.cpuMsPerMillion) ? { median: r.cpuMsPerMillion, lo: r.cpuMsPerMillion, hi: r.cpuMsPerMillion } : null), true),
+    batch: bestWithTies(batches, (r) => r.batchSumCI, false),
     floor,
   };
 }
 
-module.exports = { median, medianRun, ratio, coalescing, floors, floorFor, summarize, summarizeTarget, decisions };
+module.exports = {
+  median,
+  medianRun,
+  ratio,
+  coalescing,
+  floors,
+  floorFor,
+  boundingFloor,
+  summarize,
+  summarizeTarget,
+  decisions,
+  seededRandom,
+  quantileSorted,
+  bootstrapMedian,
+  bootstrapRatio,
+  bootstrapPercentile,
+  overlaps,
+  bestWithTies,
+  verdict,
+  BOOTSTRAP_RESAMPLES,
+  BOOTSTRAP_SEED,
+  BOUNDED_BY_DESIGN,
+};

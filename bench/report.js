@@ -4,12 +4,13 @@
 // Prints a short summary table in the terminal.
 const fs = require('node:fs');
 const path = require('node:path');
-const { summarize, decisions } = require('./analysis');
+const { summarize, decisions, verdict } = require('./analysis');
 const charts = require('./charts');
 
 const ROOT = path.join(__dirname, '..');
-const RESULTS = path.join(__dirname, 'results', 'latest.json');
-const OUT = path.join(ROOT, 'docs', 'report');
+// RESULTS and REPORT_OUT in the environment read and write elsewhere (a smoke run, say).
+const RESULTS = process.env.RESULTS ?? path.join(__dirname, 'results', 'latest.json');
+const OUT = process.env.REPORT_OUT ?? path.join(ROOT, 'docs', 'report');
 
 const us = (ns) => (Number.isFinite(ns) ? (ns / 1000).toFixed(ns < 10000 ? 1 : 0) : '—');
 const millions = (perSec) => (Number.isFinite(perSec) ? (perSec / 1e6).toFixed(2) : '—');
@@ -18,6 +19,41 @@ const percent = (value) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)
 const perSecond = (value) => (Number.isFinite(value) ? String(Math.round(value)) : '—');
 const times = (value) => (Number.isFinite(value) ? `${value.toFixed(1)}×` : '—');
 const rateName = (rate) => (rate === 0 ? 'unpaced' : rate >= 1e6 ? `${rate / 1e6}M/s` : `${rate / 1000}k/s`);
+
+// A median with its bootstrap 95% interval: "12.3 [11.8–13.0]"; one run: "12.3 (1 run)".
+function withCi(interval, format) {
+  if (!interval || !Number.isFinite(interval.median)) return '—';
+  if (interval.n < 2) return `${format(interval.median)} (1 run)`;
+  return `${format(interval.median)} [${format(interval.lo)}–${format(interval.hi)}]`;
+}
+const ciMillions = (interval) => withCi(interval, millions);
+const ciUs = (interval) => withCi(interval, us);
+const ciTimes = (interval) => withCi(interval, (v) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '—'));
+const ciPercent = (interval) => withCi(interval, percent);
+const scaled = (interval, factor) => interval && { ...interval, median: interval.median * factor, lo: interval.lo * factor, hi: interval.hi * factor };
+
+// What each chapter costs besides its figures, in the words of its page and docs/comparison.md:
+// the decision guide states it beside every entry. Exact names first, then the chapter.
+const TRADE_OFFS = {
+  '01-libev-shim': 'an unbounded queue (memory grows while JS falls behind) and the V8 API through nan',
+  '02-uv-async': 'an unbounded queue: memory grows while JS falls behind',
+  '03-async-worker': 'holds a libuv threadpool thread for the stream\'s whole life: not for endless streams (four of them starve `fs` and `crypto` with the default pool of four); unbounded',
+  '03-async-worker/progress-worker': 'latest-only: every item but the latest is dropped by design; holds a threadpool thread as chapter 3 does',
+  '03-async-worker/nan': 'holds a libuv threadpool thread for the stream\'s whole life, as chapter 3 does: not for endless streams; unbounded',
+  '04-tsfn': "Node's queue, unbounded unless `queueSize`; an exception in `call_js` is swallowed unless the addon reports it",
+  '04-tsfn/untyped': 'a `std::function` allocated per call; unbounded',
+  '04-tsfn/doorbell': "the chapter's own queue behind a thread-safe function that only rings; unbounded",
+  '04-tsfn/blocking-bounded': 'producers wait when the queue is full (backpressure); a blocking call from the main thread with a full queue deadlocks',
+  '04-tsfn/nonblocking-bounded': 'drops items when the queue is full',
+  '05-fast-path': 'the most code of any chapter and the subtlest (two fence pairs); `producers × ringSize × 16` bytes while a stream runs',
+  '05-fast-path/batch': 'the callback takes typed arrays, views that the next wake-up overwrites; the same ring memory as chapter 5',
+  '05-fast-path/trampoline': "per-item callback; an exception is rethrown from `process.nextTick` at the end of its wake-up, after the rest of that batch, where per-item mode reports it at once",
+};
+function tradeOff(row) {
+  return TRADE_OFFS[row.name] ?? TRADE_OFFS[row.name.split('/')[0]] ?? 'see its chapter page';
+}
+const TRAMPOLINE = 'chapter 5 trampoline: per-item callback over batches';
+const displayName = (row) => (row.technique === 'trampoline' ? `${row.name} (${TRAMPOLINE})` : row.name);
 
 function table(header, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
@@ -42,42 +78,67 @@ function machineSection(report) {
     ['load average (1, 5, 15 min) at start; at end, the run itself included', `${(env.loadAverageAtStart ?? []).join(', ')}; ${(env.loadAverageAtEnd ?? []).join(', ')}`],
     ['run sizes', Object.entries(report.sizes).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ')],
   ];
-  return `## Machine and software\n\n${table(['', ''], rows)}\n`;
+  const b = report.bootstrap ?? { resamples: 2000, seed: 13 };
+  return (
+    `## Machine and software\n\n${table(['', ''], rows)}\n\n` +
+    `**How to read the figures.** Every target and every floor runs in rounds: each round runs each of ` +
+    `them once, round-robin, each run in a fresh process, so a floor is measured beside the targets it ` +
+    `bounds (${report.sizes.rounds} rounds for throughput and its floors, ${report.sizes.latencyRounds} for ` +
+    `latency and its floors, ${report.sizes.producerRounds} for 2, 4 and 8 producers; the rate sweep and the ` +
+    `busy-main-thread run are one process each). A figure is the median of its runs with a bootstrap 95% ` +
+    `interval in brackets (percentile method, ${b.resamples} resamples of the runs, seed ${b.seed}). A ratio ` +
+    `is the ratio of the two medians, with an interval from resampling each side's runs independently. ` +
+    `Latency percentiles pool every sample of every process; their interval resamples the processes, then ` +
+    `the samples within each. Two figures whose intervals overlap are a tie here.\n`
+  );
 }
 
 function summarySection({ floor, rows }) {
   const body = rows.map((r) => [
-    r.name + (r.excluded ? ' (original, bugs kept)' : '') + (r.callback === 'batch' ? ' (batch callback)' : ''),
-    us(r.latency?.p50),
-    us(r.latency?.p99),
-    millions(r.throughput),
-    `${percent(r.ofApiFloor)} (${r.api})`,
-    percent(r.ofBestFloor),
+    displayName(r) + (r.excluded ? ' (original, bugs kept)' : '') + (r.callback === 'batch' ? ' (batch callback)' : ''),
+    ciUs(r.latencyCI?.p50),
+    ciUs(r.latencyCI?.p99),
+    ciMillions(r.throughputCI),
+    `${ciPercent(r.ofApiFloorCI)} (${r.api})`,
+    `${ciPercent(r.bound.share)} of the ${r.bound.name}${r.bound.figure === 'batchSum' ? ' (batch-sum)' : ''}`,
     fixed(r.unpacedCoalescing?.meanItemsPerWakeup, 0),
     fixed(r.cpuMsPerMillion, 0),
   ]);
-  const header = ['target', 'p50 µs @1k/s', 'p99 µs @1k/s', 'unpaced M items/s', 'of its API floor', 'of best floor', 'items / wake-up (unpaced)', 'CPU ms per M items'];
+  const header = ['target', 'p50 µs @1k/s', 'p99 µs @1k/s', 'unpaced M items/s', 'of the JS-call floor of its API', 'of its bounding floor', 'items / wake-up (unpaced)', 'CPU ms per M items'];
+  const f = floor.intervals;
   return {
     header,
     body,
     markdown:
       `## Summary\n\nThroughput is delivered items per second into a JS callback, one producer, unpaced. ` +
-      `The JS-call floor is a native loop calling the same callback with no thread at all, in its best form ` +
-      `(one HandleScope per 1000 calls); it is measured through both APIs a chapter can call JS with — ` +
-      `Node-API ${millions(floor.jsCall['node-api'].best)} M calls/s, V8's own (nan) ${millions(floor.jsCall.v8.best)} M ` +
-      `calls/s in this run — and each chapter is divided by the floor of the API it uses, then by the best ` +
-      `of the two. The JS-only alternatives call from JS and are divided by the best. Latency is ` +
-      `send→callback at 1 000 items/s, where nothing coalesces.\n\n${table(header, body)}\n\n${rawJson(rows.map(({ sweep, ...rest }) => rest))}\n`,
+      `The JS-call floor is a native loop calling the same kind of callback with no thread at all, in its best form ` +
+      `(one HandleScope per 1000 calls), through both APIs a chapter can call JS with — Node-API ` +
+      `${ciMillions(f['node-api/1000'])} M calls/s, V8's own (nan) ${ciMillions(f['v8/1000'])} M calls/s in this run. ` +
+      `The last ratio divides each row by the floor that bounds it: the JS-call floor of its API for a per-item ` +
+      `chapter, the JS-loop floor (${ciMillions(f.jsLoop)} M items/s: the targets' own per-item callback called from ` +
+      `a JS loop over a filled Float64Array) for the trampoline and the JS-only alternatives, and the native ring ` +
+      `floor (${ciMillions(f.ring)} M items/s: chapter 5's ring, producer to consumer, no JS) for a batch callback ` +
+      `that adds its values. Latency is send→callback at 1 000 items/s, where nothing coalesces.\n\n` +
+      `${table(header, body)}\n\n${rawJson(rows.map(({ sweep, latencySamples, throughputRuns, batchSumRuns, ...rest }) => rest))}\n`,
   };
 }
 
 function floorSection(report, floor) {
+  const f = floor.intervals;
+  const lf = floor.latencyFloors;
+  const lat = (entry) => (entry ? `p50 ${ciUs(entry.p50)} µs, p99 ${ciUs(entry.p99)} µs` : '—');
   const rows = [
     ...['node-api', 'v8'].flatMap((api) => [
-      [`JS-call floor through ${api}, HandleScope per call`, `${millions(floor.jsCall[api].perItemScope)} M calls/s`],
-      [`JS-call floor through ${api}, HandleScope per 1000 calls`, `${millions(floor.jsCall[api].best)} M calls/s`],
+      [`JS-call floor through ${api}, HandleScope per call`, `${ciMillions(f[`${api}/1`])} M calls/s`],
+      [`JS-call floor through ${api}, HandleScope per 1000 calls`, `${ciMillions(f[`${api}/1000`])} M calls/s`],
     ]),
-    [`uv_async_send ping-pong, Node's libuv ${report.environment.libuvInNode}`, `${us(floor.uvPingPongNs)} µs per round trip`],
+    ['JS-loop floor: the per-item callback (with the checks every target runs) from a JS loop over a filled Float64Array, 65 536 items per batch', `${ciMillions(f.jsLoop)} M items/s`],
+    ['JS-loop floor, the batch-sum callback (adds every value)', `${ciMillions(f.jsLoopSum)} M items/s`],
+    ["native ring floor: chapter 5's ring, producer to consumer on two CPUs, items copied to doubles, no JS (`BM_Ring_ProducerConsumer`, batches of ≥ 32 768)", `${ciMillions(f.ring)} M items/s`],
+    [`uv_async_send ping-pong, Node's libuv ${report.environment.libuvInNode}`, `${ciUs(floor.uvPingPong)} µs per round trip`],
+    ['paced eventfd wake-up, 1 000/s, two threads pinned to two CPUs (cross-CPU)', lat(lf.crossCpu)],
+    ['paced eventfd wake-up, 1 000/s, both threads pinned to one CPU (same-CPU)', lat(lf.sameCpu)],
+    [`paced eventfd wake-up, 1 000/s, threads unpinned as a chapter's run (woke on the sender's CPU in ${percent(lf.unpinned?.sameCpuShare)} of wake-ups, median of runs)`, lat(lf.unpinned)],
     ['plain 1 ms timer, lateness p50 / p99 / p99.9 / max', floor.sleeperLatenessNs ? ['p50', 'p99', 'p999', 'max'].map((k) => us(floor.sleeperLatenessNs[k])).join(' / ') + ' µs' : '—'],
   ];
   let native = '';
@@ -103,22 +164,49 @@ function floorSection(report, floor) {
   } else if (gb?.error) {
     native = `\nNative floors did not run: ${gb.error}\n`;
   }
-  return `## Floors, measured in the same run\n\n${table(['floor', 'figure'], rows)}\n\n${rawJson(floor)}\n${native}`;
+  return (
+    `## Floors, measured in the same run\n\nEach floor ran in the rounds of the figures it bounds, in fresh ` +
+    `processes (the native ones each a run of \`bench/native/build/floors\` with one filter).\n\n` +
+    `${table(['floor', 'figure'], rows)}\n\n${rawJson(floor)}\n${native}`
+  );
 }
 
 function latencySection({ rows, floor }) {
   const body = rows
-    .filter((r) => r.latency)
-    .map((r) => [r.name, ...['p50', 'p90', 'p99', 'p999', 'max'].map((k) => us(r.latency[k])), String(r.latency.count)]);
+    .filter((r) => r.latencyCI)
+    .map((r) => [displayName(r), ciUs(r.latencyCI.p50), ciUs(r.latencyCI.p99), us(r.latency?.p999), us(r.latency?.max), String(r.latencySamples?.length ?? r.latency?.count ?? '—')]);
+  const lf = floor.latencyFloors;
+  const floorRow = (label, entry) => entry && body.push([`*${label}*`, ciUs(entry.p50), ciUs(entry.p99), '—', '—', `${entry.n} runs`]);
+  floorRow('floor: eventfd, same CPU', lf.sameCpu);
+  floorRow('floor: eventfd, unpinned', lf.unpinned);
+  floorRow('floor: eventfd, cross-CPU', lf.crossCpu);
   const noise = floor.sleeperLatenessNs;
-  if (noise) body.push(['*plain 1 ms timer (lateness)*', ...['p50', 'p90', 'p99', 'p999', 'max'].map((k) => us(noise[k])), String(noise.count)]);
+  if (noise) body.push(['*plain 1 ms timer (lateness)*', us(noise.p50), us(noise.p99), us(noise.p999), us(noise.max), String(noise.count)]);
+  const chapters = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.latencyCI?.p50);
+  const p50s = chapters.map((r) => r.latencyCI.p50.median).sort((a, b) => a - b);
+  const range = p50s.length ? `${us(p50s[0])}–${us(p50s.at(-1))} µs` : '—';
+  const findings =
+    lf.sameCpu && lf.crossCpu
+      ? `**Which floor a chapter's p50 is held to.** The chapters' p50s in this run span ${range}. The ` +
+        `eventfd floor with its two threads pinned to two CPUs has p50 ${ciUs(lf.crossCpu.p50)} µs; with both ` +
+        `on one CPU ${ciUs(lf.sameCpu.p50)} µs; unpinned, as a chapter's producer thread and Node's main thread ` +
+        `run, ${ciUs(lf.unpinned?.p50)} µs, and there the receiver woke on the sender's CPU in ` +
+        `${percent(lf.unpinned?.sameCpuShare)} of wake-ups. A paced producer sleeps between items; when it ` +
+        `wakes to send, the scheduler runs the woken main thread on the CPU that is already awake, so no ` +
+        `halted vCPU has to be woken by an inter-processor interrupt, the cost that the cross-CPU floor ` +
+        `pays at every wake-up. A chapter's idle p50 is therefore held to the same-CPU floor; the ` +
+        `cross-CPU floor is what a wake-up costs when the threads are kept apart (pinned, or with the ` +
+        `other CPU busy).\n\n`
+      : '';
   return (
     `## Idle wake-up latency\n\nOne producer paced at 1 000 items/s, so every item is its own wake-up; send→callback ` +
-    `time from a producer-side stamp to \`process.hrtime.bigint()\` in the callback, recorded with ` +
-    `\`perf_hooks.createHistogram\`. The last row is a plain timer in the same run: p99.9 and max mostly measure ` +
-    `the machine (this VM stalls for milliseconds about once a second), not the mechanism.\n\n` +
-    `${table(['target', 'p50 µs', 'p90 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'items'], body)}\n\n` +
-    `![latency CDF](latency-cdf.svg)\n\n${rawJson(rows.map((r) => ({ name: r.name, latencyNs: r.latency })))}\n`
+    `time from a producer-side stamp to \`process.hrtime.bigint()\` in the callback, every sample kept. The ` +
+    `rows in italics are floors from the same rounds (bench/native, one-way eventfd wake-ups paced at ` +
+    `1 000/s, two system calls per wake-up as in an event loop) and a plain timer: p99.9 and max mostly ` +
+    `measure the machine (this VM stalls for milliseconds now and then), not the mechanism.\n\n` +
+    findings +
+    `${table(['target', 'p50 µs', 'p99 µs', 'p99.9 µs (median run)', 'max µs (median run)', 'samples'], body)}\n\n` +
+    `![latency CDF](latency-cdf.svg)\n\n${rawJson(rows.map((r) => ({ name: r.name, latencyCI: r.latencyCI, latencyNs: r.latency })))}\n`
   );
 }
 
@@ -148,14 +236,32 @@ function sweepSection({ rows }) {
   );
 }
 
-function producersSection({ rows }) {
-  const body = rows.map((r) => [r.name, millions(r.throughput), millions(r.throughput2), percent(r.stampCost)]);
+function producersSection(report, { rows }) {
+  const cores = report.environment.cores;
+  const counts = report.producers ?? [1, 2];
+  const label = (p) => (p + 1 > cores ? `${p} producers M/s (oversubscribed: ${p} + main > ${cores} cores)` : `${p} producer${p > 1 ? 's' : ''} M/s`);
+  const body = rows.map((r) => [displayName(r), ...counts.map((p) => ciMillions(r.producers?.[p])), percent(r.stampCost)]);
   return (
-    `## Producers, and the cost of measuring\n\nUnpaced, stamps off, median of the repeats. The last column is ` +
-    `throughput with stamps on as a fraction of throughput with stamps off (one producer): what taking ` +
-    `\`uv_hrtime()\` per item and reading the clock again in the callback costs.\n\n` +
-    `${table(['target', '1 producer M/s', '2 producers M/s', 'stamped ÷ unstamped'], body)}\n\n` +
-    `${rawJson(rows.map(({ name, throughput, throughput2, stampCost }) => ({ name, throughput, throughput2, stampCost })))}\n`
+    `## Producers, and the cost of measuring\n\nUnpaced, stamps off. This machine has ${cores} cores: with ` +
+    `${counts.filter((p) => p + 1 > cores).join(', ')} producers, producer threads and the main thread ` +
+    `share the cores (oversubscription), so those columns measure contention for CPU as much as the mechanism. ` +
+    `The last column is throughput with stamps on as a fraction of throughput with stamps off (one producer): ` +
+    `what taking \`uv_hrtime()\` per item and reading the clock again in the callback costs.\n\n` +
+    `${table(['target', ...counts.map(label), 'stamped ÷ unstamped'], body)}\n\n` +
+    `${rawJson(rows.map(({ name, producers, stampCost }) => ({ name, producers, stampCost })))}\n`
+  );
+}
+
+// Throughput as a share of the floor that bounds it, with intervals: the chart and its table.
+function boundsSection({ rows }) {
+  const body = rows
+    .filter((r) => r.bound.share)
+    .map((r) => [displayName(r), r.bound.name + (r.bound.figure === 'batchSum' ? ' (batch-sum run)' : ''), ciPercent(r.bound.share)]);
+  return (
+    `## Throughput as a share of its bounding floor\n\nEach target's unpaced throughput (one producer) divided by ` +
+    `the floor that bounds it, measured in the same rounds: what is left between the mechanism and the best its ` +
+    `kind of delivery can do on this machine.\n\n${table(['target', 'bounding floor', 'share [95% interval]'], body)}\n\n` +
+    `![share of the bounding floor](share-of-floor.svg)\n`
   );
 }
 
@@ -172,77 +278,103 @@ function busySection(report, { rows }) {
   );
 }
 
+// One guide entry: the winner, or the tie, with each row's figure and trade-off.
+function guideEntry(what, result, figure, extra = '') {
+  if (!result) return `- **${what}:** no chapter measured.`;
+  const item = (r) => `${displayName(r)} (${figure(r)}; ${tradeOff(r)})`;
+  if (result.winner) return `- **${what}:** ${item(result.winner)}.${extra}`;
+  return `- **${what}: a tie** — the intervals of ${result.tied.length} rows overlap the best one's, so none wins: ${result.tied.map(item).join('; ')}.${extra}`;
+}
+
 function decisionSection(summary) {
   const d = decisions(summary);
-  const line = (what, row, figure) => (row ? `- **${what}:** ${row.name} — ${figure(row)}.` : `- **${what}:** no chapter measured.`);
-  const chapters = summary.rows.filter((r) => r.kind === 'chapter' && !r.excluded);
   const alternatives = summary.rows.filter((r) => r.kind === 'alternative');
   const bestAlternative = alternatives.reduce((best, r) => (!best || r.throughput > best.throughput ? r : best), null);
+  const trampoline = summary.rows.find((r) => r.technique === 'trampoline');
+  const bounded = d.memoryUnderLoad;
+  const sameCpu = d.floor.latencyFloors.sameCpu;
   return [
     '## Decision guide (generated from the figures above)',
     '',
-    line('Lowest idle latency', d.latency, (r) => {
-      const ties = d.latencyTies.filter((t) => t !== r).map((t) => `${t.name} ${us(t.latency.p50)} µs`);
-      const tied = ties.length ? `; within 10% of it, which is within this VM's run-to-run spread: ${ties.join(', ')}` : '';
-      return `p50 ${us(r.latency.p50)} µs, p99 ${us(r.latency.p99)} µs at 1 000 items/s${tied}`;
-    }),
-    line('Best tail at 1 000 items/s', d.tail, (r) => `p99 ${us(r.latency.p99)} µs (a plain timer's p99 here: ${us(d.floor.sleeperLatenessNs?.p99)} µs)`),
-    line('Highest throughput', d.throughput, (r) => `${millions(r.throughput)} M items/s, ${percent(r.ofApiFloor)} of the JS-call floor through its API (${r.api})`),
-    line('Backpressure: least memory when the main thread falls behind, nothing dropped', d.memoryUnderLoad, (r) => `RSS grew ${fixed(r.busy.rssGrowthMiB, 0)} MiB in the busy-main-thread run, peak queue ${r.busy.peakQueueDepth || '—'} items`),
-    line('Least CPU per item', d.cpu, (r) => `${fixed(r.cpuMsPerMillion, 0)} ms of CPU per million items, unpaced`),
+    "A winner is named only where its interval does not overlap the next one's; otherwise the entry lists " +
+      'the tie. Every entry says what the mechanism costs besides its figure, as its chapter page and ' +
+      '[the comparison](../comparison.md) do: read the trade-off before the figure.',
+    '',
+    guideEntry('Lowest idle latency (p50 at 1 000 items/s)', d.latency, (r) => `p50 ${ciUs(r.latencyCI.p50)} µs`,
+      sameCpu ? ` The same-CPU eventfd floor in this run: ${ciUs(sameCpu.p50)} µs.` : ''),
+    guideEntry('Tail at 1 000 items/s (p99)', d.tail, (r) => `p99 ${ciUs(r.latencyCI.p99)} µs`,
+      ` A plain 1 ms timer's p99 in this run: ${us(d.floor.sleeperLatenessNs?.p99)} µs.`),
+    guideEntry('Highest throughput, one item per call', d.throughput, (r) => `${ciMillions(r.throughputCI)} M items/s`),
+    trampoline
+      ? `- **Per-item callbacks at batch speed:** ${TRAMPOLINE} (\`chapters/05-fast-path/batch.js\`): the reader's ` +
+        `per-item callback, called from a JS loop over each wake-up's batch — ${ciMillions(trampoline.throughputCI)} M items/s, ` +
+        `${ciTimes(trampoline.fastPath?.overV8)} the V8 JS-call floor, ${ciPercent(trampoline.bound.share)} of the JS-loop floor. ` +
+        `No callback that takes arrays is needed. Trade-off: ${tradeOff(trampoline)}.`
+      : '',
     d.batch
-      ? `- **Bulk throughput, if the callback can take an array:** ${d.batch.name} — ${millions(d.batch.batchSum)} M items/s into a callback that reads every value (${millions(d.batch.throughput)} M/s with the per-item checks every other row runs), ${times(d.batch.batchSum / d.floor.jsCall[d.batch.api].best)} the JS-call floor: one call per wake-up instead of one per item. The rows above take one item per call.`
+      ? guideEntry('Bulk throughput, if the callback can take an array', d.batch,
+        (r) => `${ciMillions(r.batchSumCI)} M items/s into a callback that adds every value, ${ciPercent(r.bound.share)} of the native ring floor`)
+      : '',
+    bounded.length
+      ? `- **Bounded memory when the main thread falls behind, nothing dropped** (the busy-main-thread run is one ` +
+        `process per target, so these are listed, not ranked): ${bounded.map((r) => `${displayName(r)} (RSS +${fixed(r.busy.rssGrowthMiB, 0)} MiB, peak queue ${r.busy.peakQueueDepth}; ${tradeOff(r)})`).join('; ')}. Every other chapter's queue grows with the backlog, or drops.`
       : '',
     `- **worker_threads:** every chapter listed passes the conformance suite's worker tests (loaded in 3 workers at once, workers terminated mid-stream); the JS alternatives run their producers in workers by construction.`,
     bestAlternative
-      ? `- **Without an addon:** the best JS-only alternative here, ${bestAlternative.name}, delivered ${millions(bestAlternative.throughput)} M items/s unpaced (p50 ${us(bestAlternative.latency?.p50)} µs at 1 000 items/s).`
+      ? `- **Without an addon:** the fastest JS-only alternative here, ${bestAlternative.name}, delivered ${ciMillions(bestAlternative.throughputCI)} M items/s unpaced (p50 ${ciUs(bestAlternative.latencyCI?.p50)} µs at 1 000 items/s).`
       : '',
     '',
-    `What each costs, per chapter: ${chapters.map((r) => `${r.name} ${millions(r.throughput)} M/s at ${fixed(r.cpuMsPerMillion, 0)} CPU ms per M items`).join('; ')}.`,
-    '',
-  ].join('\n');
+  ].filter((line, k, all) => line !== '' || all[k - 1] !== '').join('\n');
 }
 
-// Chapter 5 set itself targets against the floor and the other chapters; this section checks
-// them against this run's figures. Shown only when chapter 5 was measured.
+// Chapter 5 set itself targets against the floors and the other chapters; this section checks
+// them against this run's figures, met or not met only where the interval says so. Shown only
+// when chapter 5 was measured.
 function fastPathSection({ rows, floor }) {
   const row = (name) => rows.find((r) => r.name === name);
   const fast = row('05-fast-path');
   const batch = row('05-fast-path/batch');
+  const trampoline = rows.find((r) => r.technique === 'trampoline');
   const tsfn = row('04-tsfn');
   if (!fast) return '';
-  const others = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.callback !== 'batch' && !r.name.startsWith('05-') && r.latency);
-  const bestP50 = others.reduce((best, r) => (!best || r.latency.p50 < best.latency.p50 ? r : best), null);
-  const bestP99 = others.reduce((best, r) => (!best || r.latency.p99 < best.latency.p99 ? r : best), null);
-  const nodeApiBest = floor.jsCall['node-api'].best;
-  const times = (value) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
-  const verdict = (ok) => (ok === null ? '—' : ok ? 'met' : 'not met');
-  const check = (value, goal) => (Number.isFinite(value) ? value >= goal : null);
-  const perItemOfFloor = fast.throughput / nodeApiBest;
-  const overTsfn = tsfn ? fast.throughput / tsfn.throughput : NaN;
-  const batchSumOfFloor = batch?.batchSum / nodeApiBest;
-  const batchCheckedOfFloor = batch?.throughput / nodeApiBest;
-  const p50Ratio = bestP50 ? fast.latency?.p50 / bestP50.latency.p50 : NaN;
-  const p99Ratio = bestP99 ? fast.latency?.p99 / bestP99.latency.p99 : NaN;
+  const others = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.callback !== 'batch' && !r.name.startsWith('05-') && r.latencyCI);
+  const best = (key) => others.reduce((b, r) => (!b || r.latencyCI[key].median < b.latencyCI[key].median ? r : b), null);
+  const bestP50 = best('p50');
+  const bestP99 = best('p99');
+  const f = floor.intervals;
   const body = [
-    ['per-item, of the Node-API JS-call floor (scope per 1000 calls)', '≥ 95%', `${millions(fast.throughput)} ÷ ${millions(nodeApiBest)} M/s = ${fixed(perItemOfFloor * 100, 1)}%`, verdict(check(perItemOfFloor, 0.95))],
-    ['per-item, over 04-tsfn (TypedThreadSafeFunction, unbounded)', '≥ 3.5×', `${millions(fast.throughput)} ÷ ${millions(tsfn?.throughput)} M/s = ${times(overTsfn)}`, verdict(check(overTsfn, 3.5))],
-    ['batch mode, callback adds every value, over the floor', '≥ 10×', `${millions(batch?.batchSum)} ÷ ${millions(nodeApiBest)} M/s = ${times(batchSumOfFloor)}`, verdict(check(batchSumOfFloor, 10))],
-    ['batch mode, callback runs the per-item checks, over the floor', '(no target)', `${millions(batch?.throughput)} ÷ ${millions(nodeApiBest)} M/s = ${times(batchCheckedOfFloor)}`, '—'],
-    [`idle latency p50 against the best other chapter (${bestP50?.name})`, '≤ 1×', `${us(fast.latency?.p50)} ÷ ${us(bestP50?.latency.p50)} µs = ${times(p50Ratio)}`, verdict(Number.isFinite(p50Ratio) ? p50Ratio <= 1 : null)],
-    [`idle latency p99 against the best other chapter (${bestP99?.name})`, '≤ 1.5×', `${us(fast.latency?.p99)} ÷ ${us(bestP99?.latency.p99)} µs = ${times(p99Ratio)}`, verdict(Number.isFinite(p99Ratio) ? p99Ratio <= 1.5 : null)],
-    ['RSS growth in the busy-main-thread run', 'the ring, not the backlog', `${fixed(fast.busy?.rssGrowthMiB, 0)} MiB, peak queue ${fast.busy?.peakQueueDepth} items (ring: 65 536 slots of 16 bytes = 1 MiB)`, verdict(fast.busy ? fast.busy.peakQueueDepth <= 65536 : null)],
-  ];
+    ['per-item, of the Node-API JS-call floor (scope per 1000 calls)', '≥ 95%', `${ciMillions(fast.throughputCI)} ÷ ${ciMillions(f['node-api/1000'])} M/s = ${ciPercent(fast.fastPath.ofNodeApi)}`, verdict(fast.fastPath.ofNodeApi, 0.95)],
+    ['per-item, over 04-tsfn (TypedThreadSafeFunction, unbounded)', '≥ 3.5×', `${ciMillions(fast.throughputCI)} ÷ ${ciMillions(tsfn?.throughputCI)} M/s = ${ciTimes(fast.fastPath.overTsfn)}`, verdict(fast.fastPath.overTsfn, 3.5)],
+    trampoline && [`${TRAMPOLINE}, over the V8 JS-call floor`, '≥ 4×', `${ciMillions(trampoline.throughputCI)} ÷ ${ciMillions(f['v8/1000'])} M/s = ${ciTimes(trampoline.fastPath.overV8)}`, verdict(trampoline.fastPath.overV8, 4)],
+    trampoline && [`${TRAMPOLINE}, of the JS-loop floor`, '≥ 80%', `${ciMillions(trampoline.throughputCI)} ÷ ${ciMillions(f.jsLoop)} M/s = ${ciPercent(trampoline.bound.share)}`, verdict(trampoline.bound.share, 0.8)],
+    batch && ['batch mode, callback adds every value, over the Node-API JS-call floor', '≥ 10×', `${ciMillions(batch.batchSumCI)} ÷ ${ciMillions(f['node-api/1000'])} M/s = ${ciTimes(batch.fastPath.sumOverNodeApi)}`, verdict(batch.fastPath.sumOverNodeApi, 10)],
+    batch && ['batch mode, callback adds every value, of the native ring floor', '(no target)', `${ciMillions(batch.batchSumCI)} ÷ ${ciMillions(f.ring)} M/s = ${ciPercent(batch.bound.share)}`, '—'],
+    bestP50 && [`idle latency p50 against the best other chapter (${bestP50.name})`, '≤ 1×', `${ciUs(fast.latencyCI?.p50)} vs ${ciUs(bestP50?.latencyCI.p50)} µs`, latencyVerdict(fast.latencyCI?.p50, bestP50?.latencyCI.p50)],
+    bestP99 && [`idle latency p99 against the best other chapter (${bestP99.name})`, '≤ 1.5×', `${ciUs(fast.latencyCI?.p99)} vs 1.5 × ${ciUs(bestP99?.latencyCI.p99)} µs`, latencyVerdict(fast.latencyCI?.p99, bestP99?.latencyCI.p99 && scaled(bestP99.latencyCI.p99, 1.5))],
+    ['RSS growth in the busy-main-thread run (one process)', 'the ring, not the backlog', `${fixed(fast.busy?.rssGrowthMiB, 0)} MiB, peak queue ${fast.busy?.peakQueueDepth} items (ring: 65 536 slots of 16 bytes = 1 MiB)`, fast.busy ? (fast.busy.peakQueueDepth <= 65536 ? 'met' : 'not met') : '—'],
+  ].filter(Boolean);
   return (
-    `## Chapter 5 against its targets
-
-The fast-path chapter set itself targets before it was written; ` +
-    `these are this run's figures against them. The JS-call floor it is held to is the Node-API one, the API ` +
-    `it calls JS through; 3.5× chapter 4 would need ${millions(3.5 * (tsfn?.throughput ?? NaN))} M/s, which is ` +
-    `${percent((3.5 * (tsfn?.throughput ?? NaN)) / nodeApiBest)} of that floor. Latencies at 1 000 items/s ` +
-    `vary by several µs between runs on this VM (which vCPU each thread lands on), so one run's latency ` +
-    `ratios are indicative.\n\n${table(['target', 'goal', 'this run', ''], body)}\n`
+    `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written; these ` +
+    `are this run's figures against them, medians with 95% intervals from the same rounds. A goal is **met** ` +
+    `or **not met** only where the whole interval says so; otherwise it is **undecided** in this run.\n\n` +
+    `**${TRAMPOLINE}** (\`chapters/05-fast-path/batch.js\`, the row \`05-fast-path/trampoline\`) is chapter 5's ` +
+    `batch mode with the reader's per-item callback called from a JS loop over each wake-up's batch: ` +
+    `per-item callbacks, one native→JS crossing per wake-up. Exceptions: one thrown for an item does not ` +
+    `stop the loop; it is rethrown from \`process.nextTick\` after the wake-up's other items have been ` +
+    `delivered, when the wake-up's callback scope closes: it reaches \`'uncaughtException'\` (or ends the ` +
+    `process) at the end of the same wake-up, where per-item mode reports it at once, and the items after ` +
+    `it in the same batch are still delivered.\n\n` +
+    `${table(['target', 'goal', 'this run', ''], body)}\n`
   );
+}
+
+// Met when the whole of `value`'s interval is at or below the whole of `limit`'s; not met when the
+// whole of it is above; otherwise undecided.
+function latencyVerdict(value, limit) {
+  if (!value || !limit) return '—';
+  if (value.hi <= limit.lo) return 'met';
+  if (value.lo > limit.hi) return 'not met';
+  return 'undecided (intervals overlap)';
 }
 
 // Figures measured on this machine kind with throw-away prototypes before the project began
@@ -344,7 +476,8 @@ async function main() {
     originalSection(summary),
     latencySection(summary),
     sweepSection(summary),
-    producersSection(summary),
+    boundsSection(summary),
+    producersSection(report, summary),
     busySection(report, summary),
     floorSection(report, summary.floor),
     anchorsSection(summary),

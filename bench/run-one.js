@@ -7,7 +7,14 @@
 //   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8' }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
+//   { kind: 'js-loop-floor', items, batch, callback: 'checks' | 'sum' }
+//   { kind: 'native-floor', filter }   one run of bench/native's floors, --benchmark_filter=filter
+// A stream job with keepSamples also returns every latency sample (ns), for the report's CDF and
+// its intervals.
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { createHistogram } = require('node:perf_hooks');
 
 const FLOOR_BUILD = path.join(__dirname, 'floor', 'build', 'Release');
@@ -47,14 +54,16 @@ function loadTarget(target) {
 }
 
 // The callback every target gets: checks order per producer (the same check for all), records
-// latency when asked, and burns `busyWork` iterations of integer work when asked.
-function makeCallback({ producers, everyItem, latency, busyWork }) {
+// latency when asked (and keeps every sample with keepSamples), and burns `busyWork` iterations
+// of integer work when asked.
+function makeCallback({ producers, everyItem, latency, busyWork, keepSamples = 0 }) {
   const next = Array.from({ length: producers }, (_, k) => k);
   const histogram = createHistogram();
-  const state = { delivered: 0, outOfOrder: 0, histogram, sink: 0 };
+  const samples = keepSamples ? new Float64Array(keepSamples) : null;
+  const state = { delivered: 0, outOfOrder: 0, histogram, sink: 0, samples, sampleCount: 0 };
   state.reset = () => {
     next.forEach((_, k) => (next[k] = k));
-    Object.assign(state, { delivered: 0, outOfOrder: 0, sink: 0 });
+    Object.assign(state, { delivered: 0, outOfOrder: 0, sink: 0, sampleCount: 0 });
     histogram.reset();
   };
   state.callback = (i, sentNs) => {
@@ -62,7 +71,11 @@ function makeCallback({ producers, everyItem, latency, busyWork }) {
     if (everyItem ? i !== next[k] : i < next[k]) state.outOfOrder++;
     next[k] = i + producers;
     state.delivered++;
-    if (latency) histogram.record(Math.max(1, Math.round(nowNs() - sentNs)));
+    if (latency) {
+      const ns = Math.max(1, Math.round(nowNs() - sentNs));
+      histogram.record(ns);
+      if (samples && state.sampleCount < samples.length) samples[state.sampleCount++] = ns;
+    }
     if (busyWork) {
       let x = state.sink;
       for (let j = 0; j < busyWork; j++) x = (Math.imul(x, 31) + j) | 0;
@@ -99,7 +112,8 @@ function callbackFor(job) {
   if (job.checks === 'sum') return makeSumCallback();
   const producers = job.options.producers ?? 1;
   const everyItem = (job.target.semantics ?? 'every-item') === 'every-item';
-  const state = makeCallback({ producers, everyItem, latency: job.latency, busyWork: job.busyWork });
+  const keepSamples = job.keepSamples && job.latency ? job.options.count : 0;
+  const state = makeCallback({ producers, everyItem, latency: job.latency, busyWork: job.busyWork, keepSamples });
   if (job.target.callback === 'batch') state.callback = perItemOf(state.callback);
   return state;
 }
@@ -147,6 +161,7 @@ async function runStream(job) {
     deliveredPerSec: stats.delivered / (elapsedNs / 1e9),
     itemsPerWakeup: stats.wakeups ? stats.delivered / stats.wakeups : 0,
     latencyNs: job.latency ? percentiles(state.histogram) : null,
+    samplesNs: state.samples ? Array.from(state.samples.subarray(0, state.sampleCount)) : undefined,
     cpuMs: (cpu.user + cpu.system) / 1000,
     rssBeforeBytes: rssBefore,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
@@ -188,8 +203,56 @@ function runSleeper({ durationMs, intervalMs }) {
   });
 }
 
+// The JS-loop floor: the targets' own per-item callback (or the batch-sum callback) called from a
+// JS loop over a filled Float64Array, `batch` items at a time, as a batch callback that hands
+// each item on does: no thread, no native call. The bound for any per-item delivery that crosses
+// into JS once per batch. Only the loops are timed, not the filling.
+function runJsLoopFloor({ items, batch, callback }) {
+  const sum = callback === 'sum';
+  const state = sum ? makeSumCallback() : makeCallback({ producers: 1, everyItem: true, latency: false, busyWork: 0 });
+  const deliver = sum ? state.callback : perItemOf(state.callback);
+  const values = new Float64Array(batch);
+  const pass = (count, time) => {
+    let elapsed = 0;
+    for (let base = 0; base < count; base += batch) {
+      const n = Math.min(batch, count - base);
+      for (let k = 0; k < n; k++) values[k] = base + k;
+      const view = n === batch ? values : values.subarray(0, n);
+      const start = time ? nowNs() : 0;
+      deliver(view);
+      if (time) elapsed += nowNs() - start;
+    }
+    return elapsed;
+  };
+  pass(100000, false); // the targets' warm-up: 100 000 calls
+  state.reset();
+  const elapsedNs = pass(items, true);
+  const problems = [];
+  if (state.delivered !== items) problems.push('callback calls !== items');
+  if (state.outOfOrder) problems.push(`${state.outOfOrder} items out of order`);
+  if (sum && state.sum !== (items * (items - 1)) / 2) problems.push('sum of items is wrong');
+  return { callback, items, batch, elapsedNs, itemsPerSec: items / (elapsedNs / 1e9), problems };
+}
+
+// One Google Benchmark run of the native floors in this fresh process, so that the harness can
+// interleave them with the targets.
+const NATIVE_FLOORS = path.join(__dirname, 'native', 'build', 'floors');
+function runNativeFloor({ filter }) {
+  const out = path.join(os.tmpdir(), `floor-${process.pid}.json`);
+  try {
+    execFileSync(NATIVE_FLOORS, [`--benchmark_filter=${filter}`, `--benchmark_out=${out}`, '--benchmark_out_format=json'], { stdio: 'ignore' });
+    const { benchmarks } = JSON.parse(fs.readFileSync(out, 'utf8'));
+    const failed = benchmarks.filter((b) => b.error_occurred).map((b) => `${b.name}: ${b.error_message}`);
+    return { filter, benchmarks: benchmarks.filter((b) => b.run_type !== 'aggregate'), problems: failed };
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
+}
+
 const RUNNERS = {
   stream: runStream,
+  'js-loop-floor': runJsLoopFloor,
+  'native-floor': runNativeFloor,
   'js-call-floor': runJsCallFloor,
   'uv-ping-pong': runUvPingPong,
   sleeper: runSleeper,

@@ -7,8 +7,20 @@
 //     so the callback must handle everything that arrived, not one thing per call;
 //   - the watcher carries no payload (only libev's user pointer `data`);
 //   - ev_async_pending() is true from a send until the callback starts.
-// The one difference, which libuv imposes: a stopped watcher is closed asynchronously, so its
+// Two differences. libuv imposes the first: a stopped watcher is closed asynchronously, so its
 // memory must live until the loop has run the callback given to ev_async_set_closed_cb().
+// The second is ordering. libev's ev_async_send puts a full fence (ECB_MEMORY_FENCE) between
+// setting `sent` and reading its pending flag, and the loop one between clearing that flag and
+// reading `sent`, so whatever a thread wrote before ev_async_send is seen by the callback, lock
+// or not. This shim adds no fence: uv_async_send (libuv 1.46) begins with a relaxed load of the
+// handle's pending flag, and a store before it may still sit in the store buffer when that load
+// reads the 1 of a send the loop is already clearing; the send returns, the loop has cleared the
+// flag and reads nothing new, and the wake-up is lost. So publish the payload under a lock that
+// the callback also takes (chapter 1's LockedQueue): if the callback's lock comes after the
+// producer's, it sees the item; if before, the loop cleared the flag before it took the lock,
+// and the producer's load of the flag comes after it took the lock, so the load reads the clear
+// (or a later send) and the send goes out. Anything published without that lock needs its own
+// fence pair (chapter 1's end of stream: ProducerGroup::Finish and AllDone in producer.h).
 //
 // "The default loop" is per environment here: ev_default_loop_bind() names the loop of the
 // environment running on this thread, so each worker_thread has its own, as each has its own

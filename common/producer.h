@@ -3,7 +3,7 @@
 // mechanism lives; everything here is the same for every chapter.
 #pragma once
 
-#include <uv.h>
+#include <time.h>
 
 #include <atomic>
 #include <chrono>
@@ -12,10 +12,29 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace texample {
+
+// Any thread. CLOCK_MONOTONIC in nanoseconds: the clock of process.hrtime.bigint() on Node (which
+// reads it through uv_hrtime) and of std::chrono::steady_clock in libstdc++. Read directly, not
+// through libuv, so that no chapter is tied to a runtime that runs libuv.
+inline uint64_t MonotonicNs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<uint64_t>(now.tv_nsec);
+}
+
+// What process.hrtime.bigint() reads minus MonotonicNs(): 0 on Node; Bun and Deno count their
+// hrtime from their own start, so an environment there sets it once (AlignStampClock in
+// loop_iteration.h) and stamps land on the clock the contract promises. Written by a main thread
+// before it starts producers, read by producer threads.
+inline std::atomic<int64_t>& StampClockOffsetNs() {
+  static std::atomic<int64_t> offset{0};
+  return offset;
+}
 
 // What start() asked for, already checked by common/options.js.
 struct StreamOptions {
@@ -29,13 +48,15 @@ struct StreamOptions {
 // One item as it travels from a producer to the main thread.
 struct Item {
   uint64_t value;
-  uint64_t sent_ns;  // uv_hrtime(), the clock of process.hrtime.bigint(); 0 when not stamping
+  uint64_t sent_ns;  // on the clock of process.hrtime.bigint(); 0 when not stamping
 };
 
 // Sink requirements (the chapter's mechanism):
 //   bool Push(const Item&)  any producer thread; false when the mechanism refused the item
 //                           (a full non-blocking queue, an aborted function): counted as dropped.
-//   void ProducersDone()    called once, by the last producer to finish, after its last Push.
+//   void ProducersDone()    called once, by the last producer to finish, after its last Push (or
+//                           by Start() on its own thread, when a thread could not be created and
+//                           no started producer is left running: see Start()).
 template <class Sink>
 class ProducerGroup {
  public:
@@ -44,22 +65,35 @@ class ProducerGroup {
   ProducerGroup& operator=(const ProducerGroup&) = delete;
   ~ProducerGroup() { StopAndJoin(); }
 
-  // Main thread. Throws std::system_error if a thread cannot be created; the threads already
-  // started are then stopped and joined before it throws.
-  void Start(const StreamOptions& options, Sink* sink) {
+  // Main thread (chapter 3: its Execute thread). Starts options.producers threads and returns ""
+  // or, when one cannot be created (EAGAIN at the process's thread limit), why not. A failure cuts
+  // the stream short instead of undoing it: the threads already started are asked to stop and
+  // left to finish, as after RequestStop(), because one of them may be waiting inside the sink
+  // for the main thread (a full ring or queue) and joining here would never return. The threads
+  // never created count as finished, so ProducersDone() still comes exactly once: from the last
+  // started producer, or from this call, on this thread, when none is left running. The caller
+  // then ends the stream the way stop() does.
+  std::string Start(const StreamOptions& options, Sink* sink) {
     StopAndJoin();
     options_ = options;
     sink_ = sink;
     stop_requested_.store(false, std::memory_order_relaxed);
     counters_ = std::make_unique<Counters[]>(options.producers);
     running_.store(options.producers, std::memory_order_relaxed);
-    start_ns_ = uv_hrtime();
+    start_ns_ = MonotonicNs();
+    unsigned k = 0;
     try {
-      for (unsigned k = 0; k < options.producers; ++k)
-        threads_.emplace_back(&ProducerGroup::Run, this, k);
-    } catch (...) {
-      StopAndJoin();
-      throw;
+      for (; k < options.producers; ++k) threads_.emplace_back(&ProducerGroup::Run, this, k);
+      return "";
+    } catch (const std::exception& error) {
+      RequestStop();
+      const unsigned never_started = options.producers - k;
+      if (running_.fetch_sub(never_started, std::memory_order_acq_rel) == never_started) {
+        std::atomic_thread_fence(std::memory_order_seq_cst);  // as in Finish()
+        sink_->ProducersDone();
+      }
+      return "could not create producer thread " + std::to_string(k + 1) + " of " +
+             std::to_string(options.producers) + ": " + error.what();
     }
   }
 
@@ -108,7 +142,9 @@ class ProducerGroup {
     for (uint64_t n = k; n < options_.count; n += step) {
       if (stop_requested_.load(std::memory_order_relaxed)) break;
       if (options_.period_ns != 0 && !SleepUntil(start_ns_ + (n + 1) * options_.period_ns)) break;
-      const Item item{n, options_.stamp ? uv_hrtime() : 0};
+      const uint64_t sent_ns =
+          options_.stamp ? MonotonicNs() + StampClockOffsetNs().load(std::memory_order_relaxed) : 0;
+      const Item item{n, sent_ns};
       // Single writer per counter: a relaxed load and store is enough, and cheaper than an RMW.
       mine.sent.store(mine.sent.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       if (!sink_->Push(item)) {
@@ -120,11 +156,11 @@ class ProducerGroup {
     Finish();
   }
 
-  // Producer thread. Sleeps until due_ns on the uv_hrtime() clock (CLOCK_MONOTONIC, which is also
+  // Producer thread. Sleeps until due_ns on MonotonicNs()'s clock (CLOCK_MONOTONIC, which is also
   // steady_clock's here). A producer that is behind schedule does not sleep, so the offered rate
   // holds on average even when the kernel wakes it late. Returns false if stop was requested.
   bool SleepUntil(uint64_t due_ns) {
-    if (uv_hrtime() >= due_ns) return true;
+    if (MonotonicNs() >= due_ns) return true;
     const std::chrono::steady_clock::time_point due{std::chrono::nanoseconds(due_ns)};
     std::unique_lock<std::mutex> lock(sleep_mutex_);
     return !wake_sleepers_.wait_until(

@@ -6,6 +6,10 @@
 
 namespace texample {
 
+// What a chapter passes as the loop iteration where the runtime cannot tell it (loop_iteration.h):
+// not on Node, whose libuv counts iterations, but on Bun and Deno, which only emulate libuv.
+inline constexpr uint64_t kUnknownIteration = UINT64_MAX;
+
 struct StatsSnapshot {
   uint64_t sent = 0;
   uint64_t delivered = 0;
@@ -13,6 +17,9 @@ struct StatsSnapshot {
   uint64_t wakeups = 0;
   uint64_t max_items_per_wakeup = 0;
   uint64_t peak_queue_depth = 0;  // the most items one drain found queued, where a chapter knows
+  // False once a delivery came with kUnknownIteration: wakeups and max_items_per_wakeup mean
+  // nothing then, and stats() reports them as null.
+  bool wakeups_known = true;
 };
 
 // Main thread only. A wake-up is an event-loop iteration in which at least one item was
@@ -22,9 +29,15 @@ class DeliveryCounter {
  public:
   void Reset() { *this = DeliveryCounter(); }
 
-  // `loop_iteration` identifies the current event-loop iteration (see loop_iteration.h).
+  // `loop_iteration` identifies the current event-loop iteration (see loop_iteration.h), or is
+  // kUnknownIteration where the runtime cannot tell: items are still counted, wake-ups are not.
   void Delivered(uint64_t loop_iteration, uint64_t items = 1) {
     if (items == 0) return;  // an empty delivery is not a wake-up
+    if (loop_iteration == kUnknownIteration) {
+      wakeups_known_ = false;
+      delivered_ += items;
+      return;
+    }
     if (!any_delivery_ || loop_iteration != iteration_) {
       any_delivery_ = true;
       iteration_ = loop_iteration;
@@ -49,11 +62,13 @@ class DeliveryCounter {
     s.wakeups = wakeups_;
     s.max_items_per_wakeup = max_items_per_wakeup_;
     s.peak_queue_depth = peak_queue_depth_;
+    s.wakeups_known = wakeups_known_;
     return s;
   }
 
  private:
   bool any_delivery_ = false;
+  bool wakeups_known_ = true;
   uint64_t iteration_ = 0;
   uint64_t items_this_wakeup_ = 0;
   uint64_t delivered_ = 0;

@@ -1,9 +1,12 @@
 'use strict';
 // The texample contract (docs/contract.md) around one chapter's native binding. The binding
 // provides the mechanism; this file is the same for every chapter:
-//   binding.start(module, options, onDone)  starts the producers; onDone(stats) runs on the main
-//                                            thread once the stream has ended and every handle
-//                                            it opened is closed
+//   binding.start(module, options, onDone)  starts the producers; onDone(stats, failure) runs on
+//                                            the main thread once the stream has ended and every
+//                                            handle it opened is closed. `failure` is absent, or
+//                                            says why the stream was cut short (a producer thread
+//                                            that could not be created): start()'s promise then
+//                                            rejects, once the stream has ended as on stop()
 //   binding.stop()                           stops and joins the producers; the stream then ends
 //   binding.stats()                          the counters of the current or last stream
 const { checkOptions } = require('./options');
@@ -30,22 +33,28 @@ function createTexample(binding, extraChecks = {}) {
           `texample.callback must be a function at start(), got ${typeof texample.callback}`,
         );
       }
-      let settle;
-      const promise = new Promise((resolve) => {
-        settle = resolve;
+      // `ended` resolves with the final stats however the stream ended (stop() returns it);
+      // start()'s own promise rejects instead when the stream was cut short.
+      let end;
+      const ended = new Promise((resolve) => {
+        end = resolve;
       });
-      binding.start(texample, checked, (stats) => {
+      const promise = ended.then(({ stats, failure }) => {
+        if (failure === undefined) return stats;
+        throw Object.assign(new Error(`texample.start(): ${failure}`), { stats });
+      });
+      binding.start(texample, checked, (stats, failure) => {
         running = null;
-        settle(stats);
+        end({ stats, failure });
       });
-      running = { promise };
+      running = { stopped: ended.then(({ stats }) => stats) };
       return promise;
     },
 
     stop() {
       if (!running) return Promise.resolve(binding.stats());
       binding.stop();
-      return running.promise;
+      return running.stopped;
     },
 
     stats() {

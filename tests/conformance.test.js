@@ -4,7 +4,8 @@
 // No timing thresholds: every assertion is about counts, order and exit codes.
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const { spawn, execFileSync } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { describe, it, after } = require('node:test');
 const { conformanceTargets } = require('../common/chapters');
@@ -13,34 +14,7 @@ const CHILD = path.join(__dirname, 'fixtures', 'child.js');
 const WORKER = path.join(__dirname, 'fixtures', 'worker.js');
 const CHILD_TIMEOUT_MS = 60_000; // only so that a hang fails instead of blocking the suite
 
-// Checks delivered items against what the stream sent. `complete`: the stream ran to its count
-// (else it was stopped, and each producer sent a prefix of its share).
-function checkDelivery(target, items, stats, { count, producers, complete }) {
-  assert.equal(stats.sent, stats.delivered + stats.dropped, 'sent === delivered + dropped');
-  assert.equal(items.length, stats.delivered, 'callback calls === stats.delivered');
-  if (complete) assert.equal(stats.sent, count, 'a completed stream sent every item');
-  const last = new Array(producers).fill(-1);
-  for (const item of items) {
-    assert.ok(Number.isInteger(item) && item >= 0, `item ${item} is a non-negative integer`);
-    if (complete) assert.ok(item < count, `item ${item} < count ${count}`);
-    const k = item % producers;
-    const everyItem = target.semantics === 'every-item';
-    const expected = last[k] === -1 ? k : last[k] + producers;
-    if (everyItem) assert.equal(item, expected, `producer ${k}: ${expected} comes next`);
-    else assert.ok(item > last[k], `producer ${k}: ${item} after ${last[k]}, increasing`);
-    last[k] = item;
-  }
-  if (target.semantics === 'every-item' && (complete || target.onStop === 'delivers')) {
-    assert.equal(stats.dropped, 0, 'nothing dropped');
-  }
-  if (target.semantics === 'latest-only' && complete && count > 0) {
-    assert.ok(items.length >= 1, 'at least one item delivered');
-    if (target.lastItemDelivered) assert.equal(items.at(-1), count - 1, 'last item delivered');
-  }
-  if (target.semantics === 'drops-when-full' && complete && count > 0) {
-    assert.ok(items.length >= 1, 'at least one item delivered');
-  }
-}
+const { checkDelivery } = require('./contract-checks');
 
 async function collect(texample, options) {
   const items = [];
@@ -50,9 +24,9 @@ async function collect(texample, options) {
 }
 
 // Runs the child fixture; resolves { code, signal, stdout, stderr }. `until(stdout)` true kills it.
-function runChild(target, scenario, { until } = {}) {
+function runChild(target, scenario, { until, env = process.env } = {}) {
   const args = [CHILD, target.modulePath, scenario, JSON.stringify(target.startOptions)];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stdout = '';
   let stderr = '';
   let killedByUs = false;
@@ -77,6 +51,27 @@ function runChild(target, scenario, { until } = {}) {
 // own: the runner's --test-timeout (Makefile) turns a condition that never holds into a failure.
 async function until(condition) {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+// The preloadable library that makes one pthread_create fail (tests/fixtures/fail-thread), built
+// here on first use so that the suite needs no build step of its own.
+function failThreadLibrary() {
+  const source = path.join(__dirname, 'fixtures', 'fail-thread', 'fail-thread.c');
+  const library = path.join(__dirname, 'fixtures', 'fail-thread', 'build', 'fail-thread.so');
+  if (!fs.existsSync(library) || fs.statSync(library).mtimeMs < fs.statSync(source).mtimeMs) {
+    fs.mkdirSync(path.dirname(library), { recursive: true });
+    const cc = process.env.CC ?? 'cc';
+    const args = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-o', library, source, '-ldl'];
+    execFileSync(cc, args, { env: { ...process.env, LD_PRELOAD: '' } }); // no sanitizer in cc
+  }
+  return library;
+}
+
+// The environment of a child in which the `failAt`-th thread created once it arms the library
+// fails. A sanitizer's runtime, preloaded already, must stay first in the list.
+function failThreadEnv(failAt) {
+  const preload = [process.env.LD_PRELOAD, failThreadLibrary()].filter(Boolean).join(' ');
+  return { ...process.env, LD_PRELOAD: preload, FAIL_AT: String(failAt) };
 }
 
 function lastJsonLine(stdout) {
@@ -310,8 +305,11 @@ for (const target of conformanceTargets()) {
     });
 
     it(`${name}: a running stream keeps its process alive`, async () => {
-      const result = await runChild(target, 'alive', { until: (out) => out.includes('Bang: 100\n') });
-      assert.ok(result.killedByUs, 'the child was still running after 100 items');
+      // An item at or past 100, not item 100 itself: a latest-only variant may skip any item.
+      const pastHundred = (out) => [...out.matchAll(/^Bang: (\d+)$/gm)].some(([, i]) => +i >= 100);
+      const result = await runChild(target, 'alive', { until: pastHundred });
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
+      assert.ok(result.killedByUs, `the child ${how} before item 100: ${result.stderr}`);
     });
 
     for (const scenario of ['finish', 'stop']) {
@@ -330,6 +328,23 @@ for (const target of conformanceTargets()) {
         const result = await runChild(target, scenario);
         assert.equal(result.signal, null, result.stderr);
         assert.equal(result.code, 0, result.stderr);
+      });
+    }
+
+    for (const failAt of [1, 3]) {
+      it(`${name}: producer thread ${failAt} of 4 cannot be created: start() fails, the next works`, async () => {
+        const result = await runChild(target, 'thread-failure', { env: failThreadEnv(failAt) });
+        assert.equal(result.signal, null, `not killed by the time-out: ${result.stderr}`);
+        assert.equal(result.code, 0, result.stderr);
+        const { error, failedStreamCalls, items, next } = lastJsonLine(result.stdout);
+        assert.ok(error, 'start() threw or its promise rejected');
+        assert.equal(error.name, 'Error');
+        assert.match(error.message, /producer thread \d+ of 4.*Resource temporarily unavailable/);
+        const { sent, delivered, dropped } = error.stats;
+        assert.equal(sent, delivered + dropped, 'the failed stream: sent === delivered + dropped');
+        assert.equal(failedStreamCalls, delivered, 'the failed stream: callback calls === delivered');
+        if (failAt === 1) assert.equal(sent, 0, 'no producer started, nothing sent');
+        checkDelivery(target, items, next, { count: 1000, producers: 2, complete: true });
       });
     }
 

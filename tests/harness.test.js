@@ -3,8 +3,22 @@
 // the decision guide, the plan and the charts. No measurement runs here.
 const assert = require('node:assert/strict');
 const { describe, it } = require('node:test');
-const { median, medianRun, ratio, coalescing, summarize, decisions } = require('../bench/analysis');
-const { plan, SIZES } = require('../bench/harness');
+const {
+  median,
+  medianRun,
+  ratio,
+  coalescing,
+  summarize,
+  decisions,
+  seededRandom,
+  quantileSorted,
+  bootstrapMedian,
+  bootstrapRatio,
+  bootstrapPercentile,
+  bestWithTies,
+  verdict,
+} = require('../bench/analysis');
+const { plan, series, planSummary, SIZES } = require('../bench/harness');
 const charts = require('../bench/charts');
 
 function run(deliveredPerSec, extra = {}) {
@@ -105,40 +119,145 @@ describe('harness summary on synthetic results', () => {
     assert.equal(a.sweep[1].meanItemsPerWakeup, 100);
   });
 
-  it('decides from the figures, and leaves out rows with failed checks', () => {
+  it('decides from the figures with ties, and leaves out rows with failed checks', () => {
     const d = decisions(summary);
-    assert.equal(d.latency.name, '02-b');
-    assert.equal(d.throughput.name, '02-b');
-    assert.equal(d.memoryUnderLoad.name, '02-b');
+    // One latency run each: each interval is a point, so the lower p50 wins outright.
+    assert.equal(d.latency.winner.name, '02-b');
+    // Throughput runs 13.5, 9, 4.5 M/s against 22.5, 15, 7.5 M/s: the intervals overlap, a tie.
+    assert.equal(d.throughput.winner, null);
+    assert.equal(d.throughput.best.name, '02-b');
+    assert.deepEqual(d.throughput.tied.map((r) => r.name), ['02-b', '01-a']);
     const failing = { ...summary, rows: summary.rows.map((r) => (r.name === '02-b' ? { ...r, problems: ['lost'] } : r)) };
-    assert.equal(decisions(failing).throughput.name, '01-a');
+    assert.equal(decisions(failing).throughput.winner.name, '01-a');
+  });
+
+  it('gives every throughput figure an interval and a ratio to its bounding floor', () => {
+    assert.deepEqual(a.throughputCI, { median: 9e6, lo: 4.5e6, hi: 13.5e6, n: 3 });
+    assert.equal(a.bound.name, 'JS-call floor (node-api)');
+    assert.equal(b.bound.name, 'JS-call floor (v8)');
+    assert.equal(a.ofApiFloorCI.median, 0.5);
+    assert.equal(b.bound.share.n, 1);
+  });
+});
+
+describe('harness bootstrap, ties and verdicts (seeded, exact)', () => {
+  it('the seeded generator is reproducible', () => {
+    const random = seededRandom(13);
+    assert.deepEqual([random(), random(), random()], [0.5663226493634284, 0.36011716164648533, 0.0705908453091979]);
+  });
+
+  it('quantiles interpolate between neighbours', () => {
+    assert.equal(quantileSorted([1, 2, 3, 4], 0.5), 2.5);
+    assert.equal(quantileSorted([1, 2, 3, 4], 1), 4);
+    assert.equal(quantileSorted([], 0.5), null);
+  });
+
+  it('bootstraps the median of runs', () => {
+    assert.deepEqual(bootstrapMedian([1, 2, 3, 4, 5], { resamples: 200, seed: 1 }), { median: 3, lo: 1, hi: 5, n: 5 });
+    assert.deepEqual(bootstrapMedian([7]), { median: 7, lo: 7, hi: 7, n: 1 });
+    assert.deepEqual(bootstrapMedian([3, 3, 3, 3, 3]), { median: 3, lo: 3, hi: 3, n: 5 });
+    assert.equal(bootstrapMedian([NaN, null]), null);
+  });
+
+  it('bootstraps a ratio of medians, each side resampled on its own', () => {
+    assert.deepEqual(bootstrapRatio([10, 12, 11], [5, 6, 4], { resamples: 500, seed: 2 }), {
+      median: 2.2,
+      lo: 1.6666666666666667,
+      hi: 3,
+      n: 3,
+    });
+    assert.deepEqual(bootstrapRatio([10, 10, 10], [5, 5, 5]), { median: 2, lo: 2, hi: 2, n: 3 });
+    assert.equal(bootstrapRatio([1], []), null);
+    assert.equal(bootstrapRatio([1], [0]), null);
+  });
+
+  it('bootstraps a latency percentile over processes, then samples', () => {
+    assert.deepEqual(bootstrapPercentile([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]], 0.5, { resamples: 300, seed: 3 }), {
+      median: 5.5,
+      lo: 2,
+      hi: 9,
+      n: 2,
+      samples: 10,
+    });
+  });
+
+  it('names a winner only where the intervals do not overlap', () => {
+    const rows = [
+      { name: 'a', v: { median: 10, lo: 9, hi: 11 } },
+      { name: 'b', v: { median: 12, lo: 10.5, hi: 13 } },
+      { name: 'c', v: { median: 20, lo: 19, hi: 21 } },
+    ];
+    const tie = bestWithTies(rows, (r) => r.v, true);
+    assert.equal(tie.best.name, 'a');
+    assert.equal(tie.winner, null);
+    assert.deepEqual(tie.tied.map((r) => r.name), ['a', 'b']);
+    rows[1].v.lo = 11.5;
+    assert.equal(bestWithTies(rows, (r) => r.v, true).winner.name, 'a');
+    assert.equal(bestWithTies(rows, (r) => r.v, false).winner.name, 'c');
+    assert.equal(bestWithTies([], (r) => r.v, true), null);
+  });
+
+  it('a goal is met or not met only where the whole interval says so', () => {
+    assert.equal(verdict({ lo: 0.9, hi: 1.1 }, 1), 'undecided');
+    assert.equal(verdict({ lo: 1.2, hi: 1.3 }, 1), 'met');
+    assert.equal(verdict({ lo: 0.5, hi: 0.8 }, 1), 'not met');
+    assert.equal(verdict({ lo: 0.5, hi: 0.8 }, 1, false), 'met');
+    assert.equal(verdict(null, 1), '—');
   });
 });
 
 describe('harness plan and charts', () => {
-  it('the quick plan measures every target in every scenario, floors first', () => {
-    const jobs = plan('quick');
-    const floorJobs = jobs.slice(0, 6);
-    assert.deepEqual(floorJobs.map((j) => j.kind), ['sleeper', ...Array(4).fill('js-call-floor'), 'uv-ping-pong']);
-    assert.deepEqual(floorJobs.slice(1, 5).map((j) => `${j.api}/${j.callsPerScope}`), ['node-api/1', 'node-api/1000', 'v8/1', 'v8/1000']);
-    const perTarget = new Map();
-    for (const job of jobs.filter((j) => j.kind === 'stream')) {
-      perTarget.set(job.targetName, (perTarget.get(job.targetName) ?? 0) + 1);
+  it('the quick plan interleaves targets and floors, round by round, each floor in 5 processes or more', () => {
+    const { jobs, steps } = plan('quick');
+    const groups = series('quick');
+    assert.equal(steps.length, groups.reduce((sum, g) => sum + g.repeats * g.jobs.length, 0));
+    assert.equal(planSummary('quick').processes, steps.length);
+    // Round-robin: within a group, every series runs once before any runs again.
+    const throughput = groups[0];
+    assert.equal(throughput.group, 'throughput');
+    const firstRounds = steps.slice(0, 2 * throughput.jobs.length).map((step) => step.round);
+    assert.deepEqual(firstRounds, [...Array(throughput.jobs.length).fill(0), ...Array(throughput.jobs.length).fill(1)]);
+    for (const job of jobs.filter((j) => j.scenario === 'floor')) assert.ok(job.repeats >= 5, job.kind);
+    const floorKinds = jobs.filter((j) => j.scenario === 'floor').map((j) => `${j.kind}:${j.api ?? j.callback ?? j.floor ?? ''}${j.callsPerScope ? `/${j.callsPerScope}` : ''}`);
+    assert.deepEqual(floorKinds, [
+      'js-call-floor:node-api/1000',
+      'js-call-floor:node-api/1',
+      'js-call-floor:v8/1000',
+      'js-call-floor:v8/1',
+      'js-loop-floor:checks',
+      'js-loop-floor:sum',
+      'native-floor:ring',
+      'uv-ping-pong:',
+      'native-floor:eventfdCrossCpu',
+      'native-floor:eventfdSameCpu',
+      'native-floor:eventfdUnpinned',
+    ]);
+    const streams = jobs.filter((j) => j.kind === 'stream');
+    const names = new Set(streams.map((j) => j.targetName));
+    for (const name of names) {
+      const mine = streams.filter((j) => j.targetName === name);
+      assert.equal(mine.filter((j) => j.scenario === 'latency').length, 1, name);
+      assert.equal(mine.filter((j) => j.scenario === 'sweep').length, SIZES.quick.sweep.length, name);
+      assert.equal(mine.filter((j) => j.scenario === 'busy').length, 1, name);
     }
-    const expected = SIZES.quick.sweep.length + 2 + 1; // sweep (incl. latency), 1 and 2 producers, busy
-    const batchTargets = new Set(jobs.filter((j) => j.target?.callback === 'batch').map((j) => j.targetName));
-    for (const [name, count] of perTarget) {
-      // A batch callback also gets the batch-sum run: the callback in its lightest form.
-      assert.equal(count, expected + (batchTargets.has(name) ? 1 : 0) - (name === '00-original' ? 1 : 0), name);
-    }
-    // Chapter 0 declares one producer at most ("maxProducers": 1): no run with two.
-    assert.ok(!jobs.some((j) => j.targetName === '00-original' && j.options.producers === 2));
-    assert.ok(perTarget.has('SharedArrayBuffer ring') && perTarget.has('postMessage per item'));
+    // Chapters get 1, 2, 4 and 8 producers; chapter 0 declares one at most ("maxProducers": 1).
+    const producers = (name) => streams.filter((j) => j.targetName === name && j.scenario === 'unpaced').map((j) => j.options.producers);
+    assert.deepEqual(producers('05-fast-path'), [1, 2, 4, 8]);
+    assert.deepEqual(producers('00-original'), [1]);
+    assert.deepEqual(producers('postMessage per item'), [1, 2]);
     // A variant declared "bench": false (chapter 5's tiny rings) is tested, not measured.
-    assert.ok(!perTarget.has('05-fast-path/tiny-rings'));
+    assert.ok(!names.has('05-fast-path/tiny-rings'));
+    // Chapter 5's batch variant is measured twice: batch callback, and its module batch.js with a
+    // per-item callback (the trampoline).
+    const batchTargets = new Set(streams.filter((j) => j.target.callback === 'batch').map((j) => j.targetName));
     assert.deepEqual([...batchTargets], ['05-fast-path/batch']);
-    const batchSum = jobs.filter((j) => j.scenario === 'batch-sum');
+    const trampoline = streams.find((j) => j.targetName === '05-fast-path/trampoline');
+    assert.match(trampoline.target.modulePath, /05-fast-path[\\/]batch\.js$/);
+    assert.equal(trampoline.target.callback, 'per-item');
+    const batchSum = streams.filter((j) => j.scenario === 'batch-sum');
     assert.deepEqual(batchSum.map((j) => [j.targetName, j.checks, j.target.startOptions]), [['05-fast-path/batch', 'sum', { batch: true }]]);
+    // Latency runs keep every sample, for the CDF and the intervals.
+    assert.ok(streams.filter((j) => j.scenario === 'latency').every((j) => j.keepSamples));
   });
 
   it('renders a chart to SVG without a browser', async () => {
@@ -146,5 +265,18 @@ describe('harness plan and charts', () => {
     const svg = await charts.render(charts.sweepChart(rows, 'delivered', 'title', 'items/s'));
     assert.match(svg, /^<svg/);
     assert.match(svg, /02-b/);
+    assert.match(await charts.render(charts.shareOfFloorChart(rows)), /^<svg/);
+    assert.match(await charts.render(charts.latencyCdf(rows.map((r) => ({ ...r, latencySamples: [1000, 2000, 3000] })), { latencyFloors: {} })), /^<svg/);
+  });
+
+  it('gives every series its own colour, and draws the CDF from every sample', () => {
+    const names = Array.from({ length: 20 }, (_, k) => `0${k % 6}-x${k}`);
+    const { color } = charts.seriesScales(names);
+    assert.equal(new Set(color.scale.range).size, 20);
+    const points = charts.cdfPoints(Array.from({ length: 1000 }, (_, k) => k + 1));
+    assert.deepEqual(points[0], [0, 1]);
+    assert.deepEqual(points.find(([p]) => p === 50), [50, 500]);
+    assert.deepEqual(points.at(-1), [100, 1000]);
+    assert.ok(points.length > 200);
   });
 });

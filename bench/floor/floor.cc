@@ -8,10 +8,19 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 
 namespace {
+
+// CLOCK_MONOTONIC (steady_clock in libstdc++), uv_hrtime()'s clock, read without libuv so that
+// the JS-call floor also runs on Bun and Deno, which emulate libuv (docs/portability.md).
+uint64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Main thread. One HandleScope per `calls_per_scope` calls: 1 is what a naive per-item loop
 // does, 1000 is the best form the fast-path chapter aims for. Returns the elapsed nanoseconds.
@@ -21,7 +30,7 @@ Napi::Value CallMany(const Napi::CallbackInfo& info) {
   const int64_t n = info[1].As<Napi::Number>().Int64Value();
   const int64_t calls_per_scope = info[2].As<Napi::Number>().Int64Value();
   napi_value undefined = env.Undefined();
-  const uint64_t start = uv_hrtime();
+  const uint64_t start = NowNs();
   for (int64_t i = 0; i < n;) {
     Napi::HandleScope scope(env);
     for (int64_t end = std::min(n, i + calls_per_scope); i < end; ++i) {
@@ -32,7 +41,7 @@ Napi::Value CallMany(const Napi::CallbackInfo& info) {
       }
     }
   }
-  return Napi::Number::New(env, static_cast<double>(uv_hrtime() - start));
+  return Napi::Number::New(env, static_cast<double>(NowNs() - start));
 }
 
 // The ping-pong: the main thread's first send reaches the echo side, which answers the timing

@@ -17,4 +17,7 @@ void RegisterUvBurstCoalescing(const RunLength& length);
 // queue_floors.cc: common/locked_queue.h.
 void RegisterLockedQueue(const RunLength& length);
 
+// ring_floors.cc: chapters/05-fast-path/ring.h, producer to consumer with no JS.
+void RegisterRing(const RunLength& length);
+
 }  // namespace floors

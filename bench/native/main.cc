@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   floors::RegisterUvPacedLatency(length);
   floors::RegisterUvBurstCoalescing(length);
   floors::RegisterLockedQueue(length);
+  floors::RegisterRing(length);
 
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -40,18 +40,24 @@ class StampRing {
   alignas(64) uint64_t consumed_ = 0;               // receiver thread only
 };
 
-// Runs `signal()` once per period on its own thread, pinned to `cpu`, until Stop(). Sends
-// follow an absolute schedule; after a stall (the VM pauses now and then) it skips the missed
-// slots instead of sending a catch-up burst.
+// Runs `signal()` once per period on its own thread, pinned to `cpu` (-1: not pinned, where the
+// scheduler puts it), until Stop(). Sends follow an absolute schedule; after a stall (the VM
+// pauses now and then) it skips the missed slots instead of sending a catch-up burst. Between
+// sends it sleeps (as a chapter's producer does), or with `spin` polls the clock, so that its
+// CPU never goes idle.
 class PacedSender {
  public:
   template <class Signal>
-  PacedSender(int cpu, int64_t period_ns, StampRing* ring, Signal signal)
-      : thread_([this, cpu, period_ns, ring, signal]() mutable {
-          pinned_.store(PinCurrentThread(cpu), std::memory_order_relaxed);
+  PacedSender(int cpu, int64_t period_ns, StampRing* ring, Signal signal, bool spin = false)
+      : thread_([this, cpu, period_ns, ring, signal, spin]() mutable {
+          pinned_.store(cpu < 0 || PinCurrentThread(cpu), std::memory_order_relaxed);
           int64_t next_ns = NowNs() + period_ns;
           while (!stop_.load(std::memory_order_acquire)) {
-            SleepUntilNs(next_ns);
+            if (spin) {
+              while (NowNs() < next_ns && !stop_.load(std::memory_order_relaxed)) CpuRelax();
+            } else {
+              SleepUntilNs(next_ns);
+            }
             if (stop_.load(std::memory_order_acquire)) break;
             ring->Publish(NowNs());
             signal();

@@ -62,13 +62,20 @@ void PingPong(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Where the two threads of a paced floor run: split pins them to two CPUs (a cross-CPU wake-up),
+// same pins both to one CPU (the sender's CPU is awake when it signals, so nothing has to wake a
+// halted vCPU), free pins neither, as a chapter's producer and Node's main thread run.
+enum Placement : int64_t { kSplit = 0, kSame = 1, kFree = 2 };
+
 // Benchmark thread: blocked in `Channel::Wait`; records now - stamp for every send it finds.
-// Sender thread (PacedSender): stamps, then signals, every period.
+// Sender thread (PacedSender): stamps, then signals, every period. Arguments: period_us,
+// cpus (Placement), sender_spins (0: the sender sleeps between sends, 1: it polls the clock).
 template <class Channel>
 void PacedLatency(benchmark::State& state) {
+  const auto placement = static_cast<Placement>(state.range(1));
   CpuPair cpus;
-  if (!ChooseCpus(false, &cpus)) {
-    state.SkipWithError("needs two CPUs");
+  if (placement != kFree && !ChooseCpus(placement == kSame, &cpus)) {
+    state.SkipWithError("not enough CPUs for this placement");
     return;
   }
   auto channel = std::make_unique<Channel>();
@@ -78,19 +85,32 @@ void PacedLatency(benchmark::State& state) {
   }
   auto ring = std::make_unique<StampRing>();
   LatencyRecorder latencies(state.max_iterations);
-  ScopedPin pin(cpus.main);
-  PacedSender sender(cpus.helper, state.range(0) * 1000, ring.get(), [&] { channel->Signal(); });
+  std::atomic<int> sender_cpu{-1};  // where the sender signalled from, last
+  int64_t same_cpu_wakeups = 0;
+  std::unique_ptr<ScopedPin> pin;
+  if (placement != kFree) pin = std::make_unique<ScopedPin>(cpus.main);
+  PacedSender sender(
+      placement == kFree ? -1 : cpus.helper, state.range(0) * 1000, ring.get(),
+      [&] {
+        sender_cpu.store(sched_getcpu(), std::memory_order_relaxed);
+        channel->Signal();
+      },
+      state.range(2) != 0);
   for (auto _ : state) {
     if (!channel->Wait()) {
       state.SkipWithError("a wake-up did not arrive within the wait limit");
       break;
     }
     const int64_t now_ns = NowNs();
+    if (sched_getcpu() == sender_cpu.load(std::memory_order_relaxed)) ++same_cpu_wakeups;
     latencies.Wakeup(ring->ConsumeAll([&](int64_t stamp_ns) { latencies.Add(now_ns - stamp_ns); }));
   }
   sender.Stop();
-  if (!pin.pinned() || !sender.pinned()) state.SkipWithError("could not pin the threads");
+  if ((pin && !pin->pinned()) || !sender.pinned()) state.SkipWithError("could not pin the threads");
   latencies.Report(state);
+  // The share of wake-ups where the receiver woke on the CPU the sender signalled from.
+  state.counters["same_cpu_share"] = static_cast<double>(same_cpu_wakeups) /
+                                     static_cast<double>(std::max<int64_t>(1, state.iterations()));
 }
 
 // Benchmark thread. Sets the calling thread's timer slack (how late the kernel may fire its
@@ -152,13 +172,20 @@ void RegisterPingPong(const char* name, const RunLength& length) {
       ->Unit(benchmark::kMicrosecond);
 }
 
+// Every mechanism across two CPUs with a sleeping sender; eventfd, the mechanism under
+// uv_async_send, also on one CPU, unpinned, and with a spinning sender, to tell apart what a
+// paced wake-up costs from where the threads run.
 benchmark::internal::Benchmark* ConfigurePaced(benchmark::internal::Benchmark* b,
-                                               const RunLength& length) {
-  return b->ArgName("period_us")
-      ->Arg(length.paced_period_ns / 1000)
-      ->Iterations(length.paced_wakeups)
-      ->UseRealTime()
-      ->Unit(benchmark::kMicrosecond);
+                                               const RunLength& length, bool placements) {
+  const int64_t period_us = length.paced_period_ns / 1000;
+  b->ArgNames({"period_us", "cpus", "sender_spins"})->Args({period_us, kSplit, 0});
+  if (placements) {
+    b->Args({period_us, kSame, 0})
+        ->Args({period_us, kFree, 0})
+        ->Args({period_us, kSplit, 1})
+        ->Args({period_us, kFree, 1});
+  }
+  return b->Iterations(length.paced_wakeups)->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
 }  // namespace
@@ -191,21 +218,21 @@ void RegisterChannelPacedLatencies(const RunLength& length) {
       ->UseRealTime()
       ->Unit(benchmark::kMicrosecond);
   ConfigurePaced(
-      benchmark::RegisterBenchmark("BM_Eventfd_PacedLatency", PacedLatency<EventfdChannel>),
-      length);
+      benchmark::RegisterBenchmark("BM_Eventfd_PacedLatency", PacedLatency<EventfdChannel>), length,
+      true);
   ConfigurePaced(benchmark::RegisterBenchmark("BM_Pipe_PacedLatency", PacedLatency<PipeChannel>),
-                 length);
+                 length, false);
   ConfigurePaced(benchmark::RegisterBenchmark("BM_Futex_PacedLatency", PacedLatency<FutexChannel>),
-                 length);
+                 length, false);
   ConfigurePaced(
-      benchmark::RegisterBenchmark("BM_CondVar_PacedLatency", PacedLatency<CondVarChannel>),
-      length);
+      benchmark::RegisterBenchmark("BM_CondVar_PacedLatency", PacedLatency<CondVarChannel>), length,
+      false);
   ConfigurePaced(benchmark::RegisterBenchmark("BM_Spin_PacedLatency",
                                               [](benchmark::State& state) {
                                                 PacedLatency<SpinChannel>(state);
                                                 state.SetLabel("burns a core");
                                               }),
-                 length);
+                 length, false);
 }
 
 }  // namespace floors

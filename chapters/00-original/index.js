@@ -4,8 +4,9 @@
 // (conformance.json excludes it from the suite, README.md says why). One producer, as in 2011.
 const { createTexample } = require('../../common/texample');
 const { rangeError } = require('../../common/options');
+const { loadAddon } = require('../../common/addon');
 
-const texample = createTexample(require('./build/Release/texample.node'));
+const texample = createTexample(loadAddon(__dirname, 'texample', { api: 'v8' }));
 const start = texample.start;
 texample.start = (options) => {
   if (options?.producers !== undefined && options.producers !== 1) {

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "ev_shim.h"
@@ -43,6 +44,13 @@ class Texample {
     ev_async_init(&notifier_, Callback);
     ev_async_set_closed_cb(&notifier_, Closed);
     notifier_.data = this;
+    // A JS function, not a native one: V8 calls a native (API) function even where JS may not
+    // run, so only a JS function's call tells whether JS can run.
+    v8::Local<v8::Value> no_op =
+        Nan::RunScript(
+            Nan::CompileScript(Nan::New("(function () {})").ToLocalChecked()).ToLocalChecked())
+            .ToLocalChecked();
+    no_op_.Reset(no_op.As<v8::Function>());
   }
 
   void Start(v8::Local<v8::Object> module, const texample::StreamOptions& options,
@@ -65,6 +73,7 @@ class Texample {
   void Deliver(const std::vector<Item>& items);
   void CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> callback,
                 const std::vector<Item>& items);
+  bool JsCanRun();
   void Settle();
 
   // Set at construction, read-only after: any thread.
@@ -78,12 +87,14 @@ class Texample {
   // Main thread only.
   State state_ = State::kIdle;
   bool stamp_ = false;
+  std::string failure_;      // why the stream was cut short (a thread not created), or empty
   std::vector<Item> batch_;  // reused across wake-ups
   texample::DeliveryCounter counter_;
   Nan::Persistent<v8::Object> module_;
   Nan::Persistent<v8::Function> on_done_;
   node::async_context async_context_{};
   Nan::Persistent<v8::Object> async_resource_;
+  Nan::Persistent<v8::Function> no_op_;  // JsCanRun()'s probe, made once at load
   void (*teardown_done_)(void*) = nullptr;
   void* teardown_done_arg_ = nullptr;
 
@@ -164,7 +175,9 @@ v8::MaybeLocal<v8::Function> Texample::LookUpCallback(v8::Local<v8::Object> modu
 
 // Main thread. A HandleScope per item keeps handles from piling up over a large batch. An
 // exception thrown by the callback is reported as 'uncaughtException', as the original did;
-// if the process survives it, delivery goes on with the next item.
+// if the process survives it, delivery goes on with the next item. When JS cannot run here any
+// more, the rest of the batch is dropped at once: item by item, an overloaded stream's backlog
+// (millions of items) would take seconds to go through while a worker is being terminated.
 void Texample::CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> callback,
                         const std::vector<Item>& items) {
   const uint64_t iteration = texample::LoopIteration(loop_->uv);
@@ -177,7 +190,7 @@ void Texample::CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> ca
     v8::MaybeLocal<v8::Value> ignored_result =
         callback->Call(context, module, stamp_ ? 2 : 1, argv);
     (void)ignored_result;
-    if (try_catch.HasTerminated()) {  // the environment is going away: no more JS
+    if (try_catch.HasTerminated() || (try_catch.HasCaught() && !JsCanRun())) {
       counter_.Dropped(items.size() - i);
       return;
     }
@@ -185,11 +198,21 @@ void Texample::CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> ca
     if (try_catch.HasCaught()) node::FatalException(isolate_, try_catch);
   }
 }
+
+// Main thread, after a call threw. A worker being terminated first stops its JS (the call
+// reports termination), but then Node runs the loop once more to close its handles, with JS
+// forbidden: a wake-up then finds every call throwing, though nothing is terminating. Whether the
+// callback threw or nothing can run any more, a call of a function that does nothing tells.
+bool Texample::JsCanRun() {
+  v8::TryCatch try_catch(isolate_);
+  return !Nan::Call(Nan::New(no_op_), Nan::GetCurrentContext()->Global(), 0, nullptr).IsEmpty();
+}
 // excerpt-end: deliver
 
 // excerpt-begin: start
 // Main thread. The original started its watcher and thread once and never stopped them; here a
-// stream starts, ends and can start again.
+// stream starts, ends and can start again. A producer thread that cannot be created cuts the
+// stream short: it ends as on stop(), and start()'s promise then rejects with the reason.
 void Texample::Start(v8::Local<v8::Object> module, const texample::StreamOptions& options,
                      v8::Local<v8::Function> on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still closing");
@@ -202,13 +225,8 @@ void Texample::Start(v8::Local<v8::Object> module, const texample::StreamOptions
   counter_.Reset();
   ev_async_start(loop_, &notifier_);  // keeps the process alive while the stream runs
   state_ = State::kRunning;
-  try {
-    producers_.Start(options, this);
-  } catch (...) {  // no thread could be created: close what was opened, then tell JS
-    state_ = State::kClosing;
-    ev_async_stop(loop_, &notifier_);
-    throw;
-  }
+  failure_ = producers_.Start(options, this);
+  if (!failure_.empty()) Stop();
 }
 // excerpt-end: start
 
@@ -241,12 +259,14 @@ void Texample::Settle() {
   const node::async_context context = async_context_;
   v8::Local<v8::Object> resource = Nan::New(async_resource_);
   v8::Local<v8::Function> on_done = Nan::New(on_done_);
-  v8::Local<v8::Value> argv[] = {StatsObject(Stats())};
+  v8::Local<v8::Value> argv[] = {StatsObject(Stats()), Nan::New(failure_).ToLocalChecked()};
+  const int argc = failure_.empty() ? 1 : 2;
   module_.Reset();
   on_done_.Reset();
   async_resource_.Reset();
+  failure_.clear();
   state_ = State::kIdle;
-  node::MakeCallback(isolate_, resource, on_done, 1, argv, context);
+  node::MakeCallback(isolate_, resource, on_done, argc, argv, context);
   node::EmitAsyncDestroy(isolate_, context);
 }
 // excerpt-end: stop
@@ -321,9 +341,10 @@ void TearDownHook(void* arg, void (*done)(void*), void* done_arg) {
   static_cast<Texample*>(arg)->TearDown(done, done_arg);
 }
 
-// excerpt-begin: init
 // Runs once in every environment that loads the addon: NAN_MODULE_WORKER_ENABLED declares the
-// addon context-aware (the plain NODE_MODULE macro does not, and warns on Node 20).
+// addon context-aware. With the plain NODE_MODULE macro only one environment at a time can load
+// it: a second one (a worker beside the main thread, say) gets "Module did not self-register".
+// excerpt-begin: init
 NAN_MODULE_INIT(Init) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   auto* self = new Texample(isolate);

@@ -5,6 +5,7 @@
 //          'one'            every wake-up delivers one item, as the 2011 original did. A teaching
 //                           switch: under load it strands items (README.md, experiments/strand.js).
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 const { typeError, rangeError } = require('../../common/options');
 
 const DRAIN_MODES = ['all', 'one'];
@@ -16,4 +17,7 @@ function checkDrain(name, value) {
   return value;
 }
 
-module.exports = createTexample(require('./build/Release/texample.node'), { drain: checkDrain });
+// The wake-up is a raw uv_async_t: on Bun, whose libuv functions are stubs, an Error says so.
+const binding = loadAddon(__dirname, 'texample', { mechanism: 'libuv' });
+
+module.exports = createTexample(binding, { drain: checkDrain });

@@ -11,6 +11,7 @@
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "locked_queue.h"
@@ -31,8 +32,13 @@ Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
   set("sent", s.sent);
   set("delivered", s.delivered);
   set("dropped", s.dropped);
-  set("wakeups", s.wakeups);
-  set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  if (s.wakeups_known) {
+    set("wakeups", s.wakeups);
+    set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
+    stats.Set("wakeups", env.Null());
+    stats.Set("maxItemsPerWakeup", env.Null());
+  }
   set("peakQueueDepth", s.peak_queue_depth);
   return stats;
 }
@@ -76,6 +82,7 @@ class Texample {
   // Set at construction, read-only after: main thread.
   const Napi::Env env_;
   uv_loop_t* const loop_;
+  const texample::LoopIterations iterations_;  // for the stats only
 
   // Written by producer threads and by the main thread. Each starts a cache line of its own, so
   // that a push does not evict the main thread's fields below, nor a delivery the producers'.
@@ -93,6 +100,7 @@ class Texample {
   Napi::ObjectReference module_;
   Napi::FunctionReference on_done_;
   std::optional<Napi::AsyncContext> async_context_;
+  std::string failure_;  // why the stream was cut short (a thread not created), or empty
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;  // set by TearDown, used by OnClosed
 };
 // excerpt-end: state
@@ -112,7 +120,7 @@ uv_loop_t* EventLoop(Napi::Env env) {
 // left so, it would keep this loop, and so the process or the worker, alive for good. Unreferenced
 // it still wakes the loop, but does not count as a reason to keep it running; Start() references
 // it for the length of a stream, Settle() unreferences it again.
-Texample::Texample(Napi::Env env) : env_(env), loop_(EventLoop(env)) {
+Texample::Texample(Napi::Env env) : env_(env), loop_(EventLoop(env)), iterations_(env) {
   const int error = uv_async_init(loop_, &async_, OnWakeUp);
   if (error != 0) throw Napi::Error::New(env, uv_strerror(error));
   async_.data = this;
@@ -222,7 +230,7 @@ Napi::Function Texample::LookUpCallback(Napi::Object module) {
 // the process survives it, delivery goes on with the next item.
 void Texample::CallEach(Napi::Object module, Napi::Function callback,
                         const std::vector<Item>& items) {
-  const uint64_t iteration = texample::LoopIteration(loop_);
+  const uint64_t iteration = iterations_.Current();
   for (size_t i = 0; i < items.size(); ++i) {
     Napi::HandleScope item_scope(env_);
     const napi_value argv[] = {Napi::Number::New(env_, static_cast<double>(items[i].value)),
@@ -254,7 +262,9 @@ bool Texample::ReportException(const Napi::Error& error) {
 
 // excerpt-begin: start
 // Main thread. The original started its watcher and thread once and never stopped them; here a
-// stream starts, ends and can start again, and only a running stream holds the loop.
+// stream starts, ends and can start again, and only a running stream holds the loop. A producer
+// thread that cannot be created cuts the stream short: it ends as on stop(), and start()'s
+// promise then rejects with the reason.
 void Texample::Start(Napi::Object module, const texample::StreamOptions& options, DrainMode drain,
                      Napi::Function on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still stopping");
@@ -266,17 +276,8 @@ void Texample::Start(Napi::Object module, const texample::StreamOptions& options
   counter_.Reset();
   uv_ref(Handle());  // keeps the process alive while the stream runs
   state_ = State::kRunning;
-  try {
-    producers_.Start(options, this);
-  } catch (...) {            // no thread could be created: undo the above, then tell JS
-    queue_.TakeAll(batch_);  // what the threads that did start pushed
-    module_.Reset();
-    on_done_.Reset();
-    async_context_.reset();
-    uv_unref(Handle());
-    state_ = State::kIdle;
-    throw;
-  }
+  failure_ = producers_.Start(options, this);
+  if (!failure_.empty()) Stop();
 }
 // excerpt-end: start
 
@@ -309,11 +310,15 @@ void Texample::Settle() {
   async_context_.reset();
   Napi::ObjectReference module = std::move(module_);
   Napi::FunctionReference on_done = std::move(on_done_);
+  const std::string failure = std::move(failure_);
+  failure_.clear();
   state_ = State::kIdle;
   uv_unref(Handle());
   try {
     Napi::HandleScope scope(env_);
-    on_done.MakeCallback(module.Value(), {StatsObject(env_, stats)}, context);
+    std::vector<napi_value> args{StatsObject(env_, stats)};
+    if (!failure.empty()) args.push_back(Napi::String::New(env_, failure));
+    on_done.MakeCallback(module.Value(), args, context);
   } catch (const Napi::Error& error) {
     ReportException(error);
   }
@@ -347,7 +352,7 @@ void Texample::OnClosed(uv_handle_t* handle) {
   Texample* self = static_cast<Texample*>(handle->data);
   napi_async_cleanup_hook_handle hook = self->cleanup_hook_;
   delete self;
-  napi_remove_async_cleanup_hook(hook);
+  texample::FinishAsyncCleanup(hook);
 }
 // excerpt-end: cleanup
 

@@ -13,9 +13,12 @@
     },
     {
       "target_name": "texample_progress_worker",
-      "sources": ["progress-worker.cc"],
+      "sources": ["texample.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"]
+      "defines": [
+        "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
+        "TEXAMPLE_LATEST_ONLY"
+      ]
     },
     {
       "target_name": "texample_nan",

@@ -3,8 +3,9 @@
 // chapter's build and exposes the texample contract (docs/contract.md).
 const { isMainThread } = require('node:worker_threads');
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 
-const binding = require('./build/Release/texample.node');
+const binding = loadAddon(__dirname, 'texample');
 
 // excerpt-begin: exit
 // process.exit() shuts libuv's threadpool down, joining its threads, without running cleanup

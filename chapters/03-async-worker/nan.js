@@ -2,8 +2,10 @@
 // Chapter 3, variant nan: the same chapter on Nan::AsyncProgressQueueWorker. Loads this
 // variant's build and exposes the texample contract (docs/contract.md).
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 
-const binding = require('./build/Release/texample_nan.node');
+// One build per Node ABI; on Bun and Deno an Error says why not.
+const binding = loadAddon(__dirname, 'texample_nan', { api: 'v8' });
 
 // process.exit() shuts libuv's threadpool down, joining its threads, without running cleanup
 // hooks; a running stream's Execute() holds one of those threads until its producers stop. Stop

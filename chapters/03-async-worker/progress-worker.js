@@ -4,7 +4,7 @@
 // exposes the texample contract (docs/contract.md).
 const { createTexample } = require('../../common/texample');
 
-const binding = require('./build/Release/texample_progress_worker.node');
+const binding = require('../../common/addon').loadAddon(__dirname, 'texample_progress_worker');
 
 // process.exit() shuts libuv's threadpool down, joining its threads, without running cleanup
 // hooks; a running stream's Execute() holds one of those threads until its producers stop. Stop

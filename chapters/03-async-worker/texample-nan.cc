@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "locked_queue.h"
@@ -71,6 +72,9 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
   void RequestStop();  // any thread
   uint64_t Sent();     // any thread; exact once Execute has returned
   uint64_t Refused();
+  // Main thread, once Execute has returned: why the stream was cut short (a producer thread
+  // that could not be created), or empty.
+  const std::string& Failure() const { return failure_; }
   bool DrainQueue();  // main thread, inside Texample::WakeUp; false if nothing was there
 
   // The Sink of texample::ProducerGroup: producer threads.
@@ -95,6 +99,7 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
   // Written by Execute before the producers start (creating a thread orders it before their reads).
   const ExecutionProgress* progress_ = nullptr;
   texample::ProducerGroup<Stream> producers_;  // started and joined by the Execute thread
+  std::string failure_;  // written by Execute; read by the main thread after it has returned
 
   std::mutex mutex_;
   std::condition_variable producers_done_cv_;
@@ -181,15 +186,16 @@ Stream::~Stream() { owner_->StreamDestroyed(); }
 // same thread. A stop() that arrives before they start is remembered, so it is never lost.
 void Stream::Execute(const ExecutionProgress& progress) {
   progress_ = &progress;
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (stop_requested_) return;  // stopped before it started: nothing was sent
-  try {
-    producers_.Start(options_, this);
-  } catch (const std::exception& error) {  // no thread could be created
-    SetErrorMessage(error.what());         // nan has no exception handling of its own here
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stop_requested_) return;  // stopped before it started: nothing was sent
   }
+  // Not under mutex_: when a thread cannot be created and none is left running, Start() calls
+  // ProducersDone() itself, on this thread, and that takes the mutex.
+  failure_ = producers_.Start(options_, this);
+  std::unique_lock<std::mutex> lock(mutex_);
   producers_started_ = true;
+  if (stop_requested_) producers_.RequestStop();  // a stop() that came while they started
   producers_done_cv_.wait(lock, [this] { return producers_done_; });
   lock.unlock();
   producers_.StopAndJoin();  // they have finished; this only reaps the threads
@@ -403,9 +409,10 @@ void Texample::Settle(Stream* stream, v8::Local<v8::Function> on_done) {
   stream_ = nullptr;
   state_ = State::kIdle;
   if (!environment_gone_) {
-    v8::Local<v8::Value> argv[] = {StatsObject(Stats())};
+    const std::string& failure = stream->Failure();  // the stream lives until after this returns
+    v8::Local<v8::Value> argv[] = {StatsObject(Stats()), Nan::New(failure).ToLocalChecked()};
     v8::MaybeLocal<v8::Value> ignored =
-        node::MakeCallback(isolate_, resource, on_done, 1, argv, context);
+        node::MakeCallback(isolate_, resource, on_done, failure.empty() ? 1 : 2, argv, context);
     (void)ignored;
   }
   node::EmitAsyncDestroy(isolate_, context);
@@ -492,7 +499,8 @@ void TearDownHook(void* arg, void (*done)(void*), void* done_arg) {
 
 // excerpt-begin: init
 // Runs once in every environment that loads the addon: NAN_MODULE_WORKER_ENABLED declares the
-// addon context-aware (the plain NODE_MODULE macro does not, and warns on Node 20).
+// addon context-aware. With the plain NODE_MODULE macro only one environment at a time can load
+// it: a second one (a worker beside the main thread, say) gets "Module did not self-register".
 NAN_MODULE_INIT(Init) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
   auto* self = new Texample(isolate);

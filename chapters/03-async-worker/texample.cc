@@ -2,6 +2,13 @@
 // Execute() runs on a libuv threadpool thread for the whole stream, starts the producers and waits
 // for them; every item they Send() reaches OnProgress() on the main thread; OnOK() settles the
 // stream once the last item has been delivered. Written with node-addon-api.
+//
+// Built with TEXAMPLE_LATEST_ONLY (the progress-worker variant) it runs on
+// Napi::AsyncProgressWorker instead, which keeps only the latest Send() for OnProgress() and
+// discards the ones it replaces: a coalescing ("latest only") mechanism. Each progress then carries
+// how many items had been sent when it was sent, so that the main thread can count exactly the
+// items it never saw. The
+// `#ifdef TEXAMPLE_LATEST_ONLY` blocks are all that differs.
 #include <napi.h>
 
 #include <atomic>
@@ -9,6 +16,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 
 #include "loop_iteration.h"
 #include "producer.h"
@@ -17,6 +25,19 @@
 namespace {
 
 using texample::Item;
+
+#ifdef TEXAMPLE_LATEST_ONLY
+// excerpt-begin: progress-type
+// What one Send() carries: the item, and how many items had been sent then, this one included.
+struct Progress {
+  Item item;
+  uint64_t sends;
+};
+// excerpt-end: progress-type
+using Worker = Napi::AsyncProgressWorker<Progress>;
+#else
+using Worker = Napi::AsyncProgressQueueWorker<Item>;
+#endif
 
 // The counters as the JS object stats() returns. Numbers are exact up to 2^53.
 Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
@@ -27,8 +48,13 @@ Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
   set("sent", s.sent);
   set("delivered", s.delivered);
   set("dropped", s.dropped);
-  set("wakeups", s.wakeups);
-  set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  if (s.wakeups_known) {
+    set("wakeups", s.wakeups);
+    set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
+    stats.Set("wakeups", env.Null());
+    stats.Set("maxItemsPerWakeup", env.Null());
+  }
   set("peakQueueDepth", s.peak_queue_depth);
   return stats;
 }
@@ -61,7 +87,7 @@ class Texample;
 // excerpt-begin: stream
 // One stream: the worker node-addon-api runs on the threadpool. Its Execute() holds a threadpool
 // thread from start() to the end of the stream. node-addon-api deletes it after OnOK()/OnError().
-class Stream : public Napi::AsyncProgressQueueWorker<Item> {
+class Stream : public Worker {
  public:
   Stream(Texample* owner, Napi::Function on_done, const texample::StreamOptions& options);
   ~Stream() override;
@@ -70,6 +96,9 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
   void AbandonQueue();  // main thread
   uint64_t Sent();      // any thread; exact once Execute has returned
   uint64_t Refused();
+  // Main thread, once Execute has returned: why the stream was cut short (a producer thread
+  // that could not be created), or empty.
+  const std::string& Failure() const { return failure_; }
 
   // The Sink of texample::ProducerGroup: producer threads.
   bool Push(const Item& item);
@@ -78,30 +107,43 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
  private:
   // A threadpool thread.
   void Execute(const ExecutionProgress& progress) override;
-  // Main thread: once per Send(); after the last one, OnOK, or OnError if Execute threw.
-  void OnProgress(const Item* items, size_t count) override;
   void OnOK() override;
   void OnError(const Napi::Error& error) override;
+#ifdef TEXAMPLE_LATEST_ONLY
+  // Main thread: with the latest Send(); after the last one, OnOK.
+  void OnProgress(const Progress* latest, size_t count) override;
+  uint64_t SendsNotSeen();
+#else
+  // Main thread: once per Send(); after the last one, OnOK.
+  void OnProgress(const Item* items, size_t count) override;
   void WaitUntilAllSeen();
+#endif
 
   Texample* const owner_;  // outlives the stream: its teardown waits for ~Stream
   const texample::StreamOptions options_;
   // Written by Execute before the producers start (creating a thread orders it before their reads).
   const ExecutionProgress* progress_ = nullptr;
   texample::ProducerGroup<Stream> producers_;  // started and joined by the Execute thread
+  std::string failure_;  // written by Execute; read by the main thread after it has returned
 
   std::mutex mutex_;
   std::condition_variable producers_done_cv_;
-  bool stop_requested_ = false;     // guarded by mutex_
-  bool producers_started_ = false;  // guarded by mutex_
-  bool producers_done_ = false;     // guarded by mutex_
-  bool queue_abandoned_ = false;    // guarded by mutex_
+  bool stop_requested_ = false;          // guarded by mutex_
+  bool producers_started_ = false;       // guarded by mutex_
+  bool producers_done_ = false;          // guarded by mutex_
+  bool queue_abandoned_ = false;         // guarded by mutex_
+  std::condition_variable all_seen_cv_;  // WaitUntilAllSeen waits on it under mutex_
 
+#ifdef TEXAMPLE_LATEST_ONLY
+  std::mutex send_mutex_;    // makes the order of `sends` the order in which Send() replaces data
+  uint64_t sends_ = 0;       // guarded by send_mutex_
+  uint64_t sends_seen_ = 0;  // main thread: `sends` of the latest progress OnProgress received
+#else
   // Every Send() OnProgress has received, and, once the producers are joined, how many there were.
   static constexpr uint64_t kNotYetKnown = UINT64_MAX;
   std::atomic<uint64_t> sends_seen_{0};             // written by the main thread
   std::atomic<uint64_t> sends_made_{kNotYetKnown};  // written by the Execute thread
-  std::condition_variable all_seen_cv_;             // waited on under mutex_
+#endif
 };
 // excerpt-end: stream
 
@@ -121,6 +163,7 @@ class Texample {
   // Called by the stream on the main thread.
   void Deliver(const Item* items, size_t count);
   void Settle(Stream* stream, Napi::Function on_done);
+  void Skipped(uint64_t count);  // latest only: items replaced before OnProgress saw them
   void StreamDestroyed();
 
  private:
@@ -137,7 +180,8 @@ class Texample {
 
   // Set at construction, read-only after.
   const Napi::Env env_;
-  uv_loop_t* loop_ = nullptr;
+  const texample::LoopIterations iterations_;  // for the stats; and whether the watch can run
+  uv_loop_t* loop_ = nullptr;                  // the watch's, where the runtime runs libuv
   Napi::FunctionReference no_op_;  // a native function the watch calls to probe the environment
 
   // Main thread only.
@@ -156,31 +200,44 @@ class Texample {
 };
 // excerpt-end: state
 
-Texample::Texample(Napi::Env env) : env_(env) {
-  if (napi_get_uv_event_loop(env, &loop_) != napi_ok) throw std::runtime_error("no event loop");
+Texample::Texample(Napi::Env env) : env_(env), iterations_(env) {
+  if (iterations_.RunsLibuv() && napi_get_uv_event_loop(env, &loop_) != napi_ok) {
+    throw std::runtime_error("no event loop");
+  }
   no_op_ = Napi::Persistent(Napi::Function::New(env, [](const Napi::CallbackInfo&) {}));
 }
 
 Stream::Stream(Texample* owner, Napi::Function on_done, const texample::StreamOptions& options)
-    : Napi::AsyncProgressQueueWorker<Item>(on_done, "texample"), owner_(owner), options_(options) {}
+    : Worker(on_done, "texample"), owner_(owner), options_(options) {}
 
 Stream::~Stream() { owner_->StreamDestroyed(); }
 
 // excerpt-begin: execute
 // A threadpool thread, for the whole stream. The producers are started and joined here, by the
-// same thread. A stop() that arrives before they start is remembered, so it is never lost.
+// same thread. A stop() that arrives before or while they start is remembered, so it is never
+// lost. A producer thread that cannot be created cuts the stream short: the producers that did
+// start are stopped, the stream ends as on stop(), and start()'s promise rejects (Settle).
 void Stream::Execute(const ExecutionProgress& progress) {
   progress_ = &progress;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stop_requested_) return;  // stopped before it started: nothing was sent
+  }
+  // Not under mutex_: when a thread cannot be created and none is left running, Start() calls
+  // ProducersDone() itself, on this thread, and that takes the mutex.
+  failure_ = producers_.Start(options_, this);
   std::unique_lock<std::mutex> lock(mutex_);
-  if (stop_requested_) return;       // stopped before it started: nothing was sent
-  producers_.Start(options_, this);  // throws if no thread can be created: OnError follows
   producers_started_ = true;
+  if (stop_requested_) producers_.RequestStop();  // a stop() that came while they started
   producers_done_cv_.wait(lock, [this] { return producers_done_; });
   lock.unlock();
   producers_.StopAndJoin();  // they have finished; this only reaps the threads
+#ifndef TEXAMPLE_LATEST_ONLY
   WaitUntilAllSeen();
+#endif
 }
 
+#ifndef TEXAMPLE_LATEST_ONLY
 // The Execute thread, once the producers are joined: returns when OnProgress has received every
 // Send(). Node finishes this async work before it runs an environment's cleanup hooks, and one of
 // them closes the worker's ThreadSafeFunction: a Send() still queued then goes to node-addon-api's
@@ -195,6 +252,7 @@ void Stream::WaitUntilAllSeen() {
   std::unique_lock<std::mutex> lock(mutex_);
   all_seen_cv_.wait(lock, [&] { return queue_abandoned_ || sends_seen_.load() >= sends; });
 }
+#endif
 
 // Any thread. Producers stop before their next item; Execute returns once the queue is drained.
 void Stream::RequestStop() {
@@ -214,6 +272,22 @@ uint64_t Stream::Refused() {
 }
 // excerpt-end: execute
 
+#ifdef TEXAMPLE_LATEST_ONLY
+// excerpt-begin: producer-latest
+// Producer thread. Send() is safe from any thread, not only Execute's: it copies the progress into
+// a new array, replaces the one not yet delivered (freeing it) and calls the worker's
+// ThreadSafeFunction, whose queue holds one call: when a call is already queued, that call will
+// deliver this progress. It never blocks. The lock numbers the sends in the order in which they
+// replace each other, which is what makes the main thread's count of skipped items exact.
+// progress_ is valid until Execute returns, which is after every producer has been joined.
+bool Stream::Push(const Item& item) {
+  std::lock_guard<std::mutex> lock(send_mutex_);
+  const Progress progress{item, ++sends_};
+  progress_->Send(&progress, 1);
+  return true;
+}
+// excerpt-end: producer-latest
+#else
 // excerpt-begin: producer
 // Producer thread. Send() is safe from any thread, not only Execute's: it copies the item into a
 // new array and queues it on the worker's ThreadSafeFunction (napi_call_threadsafe_function, whose
@@ -224,6 +298,8 @@ bool Stream::Push(const Item& item) {
   progress_->Send(&item, 1);
   return true;
 }
+// excerpt-end: producer
+#endif
 
 // The last producer thread, after its last push: Execute may return.
 void Stream::ProducersDone() {
@@ -231,8 +307,44 @@ void Stream::ProducersDone() {
   producers_done_ = true;
   producers_done_cv_.notify_one();
 }
-// excerpt-end: producer
 
+#ifdef TEXAMPLE_LATEST_ONLY
+// excerpt-begin: progress-latest
+// Main thread, with the latest Send() only: those it replaced are gone, and `sends` says how
+// many. Two wake-ups racing for one progress once made node-addon-api call this with no data
+// (node-addon-api #821, fixed by #853: the second call is now suppressed); the check stays.
+void Stream::OnProgress(const Progress* latest, size_t count) {
+  if (latest == nullptr || count == 0) return;
+  owner_->Skipped(latest->sends - sends_seen_ - 1);
+  sends_seen_ = latest->sends;
+  owner_->Deliver(&latest->item, 1);
+}
+
+// Main thread. node-addon-api calls OnOK only after the ThreadSafeFunction has made its last
+// call and closed, so the latest Send() has been delivered by now: SendsNotSeen() is 0 unless
+// the environment went away first.
+void Stream::OnOK() {
+  owner_->Skipped(SendsNotSeen());
+  owner_->Settle(this, Callback().Value());
+}
+
+// Main thread, instead of OnOK, if an error was set on the worker. Execute sets none (a thread
+// that could not be created is a Failure(), which Settle reports), so this only keeps the default,
+// which would pass the error to on_done as if it were the stats, from ever running.
+void Stream::OnError(const Napi::Error& error) {
+  napi_env env = Env();
+  napi_value value = error.Value();
+  owner_->Skipped(SendsNotSeen());
+  owner_->Settle(this, Callback().Value());
+  napi_fatal_exception(env, value);  // there is no other channel: start() has returned
+}
+
+uint64_t Stream::SendsNotSeen() {
+  std::lock_guard<std::mutex> lock(send_mutex_);
+  return sends_ - sends_seen_;
+}
+// excerpt-end: progress-latest
+#else
 // excerpt-begin: progress
 // Main thread, once per Send(), in order. The ThreadSafeFunction under the worker calls this
 // inside its own callback scope, one per item, so microtasks run after every item. The last
@@ -249,7 +361,9 @@ void Stream::OnProgress(const Item* items, size_t count) {
 // queued Send() and closed: the last item was delivered (or dropped) before this runs.
 void Stream::OnOK() { owner_->Settle(this, Callback().Value()); }
 
-// Main thread, instead of OnOK, when Execute threw (no producer thread could be created).
+// Main thread, instead of OnOK, if an error was set on the worker. Execute sets none (a thread
+// that could not be created is a Failure(), which Settle reports), so this only keeps the default,
+// which would pass the error to on_done as if it were the stats, from ever running.
 void Stream::OnError(const Napi::Error& error) {
   napi_env env = Env();
   napi_value value = error.Value();
@@ -257,6 +371,7 @@ void Stream::OnError(const Napi::Error& error) {
   napi_fatal_exception(env, value);  // there is no other channel: start() has returned
 }
 // excerpt-end: progress
+#endif
 
 // excerpt-begin: deliver
 // Main thread. `callback` is looked up on the module at every wake-up, as in the original; here
@@ -293,7 +408,7 @@ JsOutcome Texample::LookUpCallback(napi_value module, napi_value* callback) {
 // Main thread. An exception thrown by the callback is reported as 'uncaughtException'; if the
 // process survives it, delivery goes on with the next item.
 void Texample::CallEach(napi_value module, napi_value callback, const Item* items, size_t count) {
-  const uint64_t iteration = texample::LoopIteration(loop_);
+  const uint64_t iteration = iterations_.Current();
   for (size_t i = 0; i < count; ++i) {
     Napi::HandleScope item_scope(env_);
     napi_value argv[] = {Napi::Number::New(env_, static_cast<double>(items[i].value)),
@@ -310,6 +425,11 @@ void Texample::CallEach(napi_value module, napi_value callback, const Item* item
   }
 }
 // excerpt-end: deliver
+
+// Main thread, latest only. Items the worker replaced before OnProgress saw them.
+#ifdef TEXAMPLE_LATEST_ONLY
+void Texample::Skipped(uint64_t count) { counter_.Dropped(count); }
+#endif
 
 // excerpt-begin: start
 // Main thread. Queues the stream's worker: a threadpool thread picks it up and runs Execute.
@@ -334,7 +454,12 @@ void Texample::Start(Napi::Object module, const texample::StreamOptions& options
 // only a cleanup hook would stop. Something else must stop them: a check handle that, once per
 // loop iteration while the stream runs, calls a native no-op through Node-API. From the moment
 // Node starts stopping the environment such calls fail with nothing pending.
+// Only on Node, whose libuv loop is real: Bun's uv_* functions are stubs that end the process,
+// and Deno's uv shim is not libuv (its "loop" is the environment itself). There a stream runs
+// without a watch, and a terminated worker relies on the runtime's own teardown
+// (docs/portability.md).
 void Texample::StartWatch() {
+  if (!iterations_.RunsLibuv()) return;
   watch_ = new uv_check_t;
   uv_check_init(loop_, watch_);
   watch_->data = this;
@@ -365,7 +490,8 @@ void Texample::EnvironmentGone() {
 
 // excerpt-begin: stop
 // Main thread. Asks the producers to stop; Execute joins them and returns. Everything already
-// sent is still delivered, before OnOK: this chapter delivers on stop, it never drops.
+// sent is still delivered, before OnOK: this chapter delivers on stop, it never drops (latest
+// only: the latest progress is delivered; what it replaced was skipped, as during the stream).
 void Texample::Stop() {
   if (state_ != State::kRunning) return;
   state_ = State::kClosing;
@@ -384,14 +510,18 @@ void Texample::Settle(Stream* stream, Napi::Function on_done) {
   state_ = State::kIdle;
   if (environment_gone_) return;  // nobody is waiting any more
   Napi::HandleScope scope(env_);
-  napi_value argv[] = {StatsObject(env_, Stats())};
+  const std::string& failure = stream->Failure();  // the stream lives until after this returns
+  napi_value argv[] = {StatsObject(env_, Stats()), Napi::String::New(env_, failure)};
+  const size_t argc = failure.empty() ? 1 : 2;
   napi_value ignored;
-  const napi_status status = napi_call_function(env_, env_.Undefined(), on_done, 1, argv, &ignored);
+  const napi_status status =
+      napi_call_function(env_, env_.Undefined(), on_done, argc, argv, &ignored);
   if (Outcome(env_, status) == JsOutcome::kThrew) ReportUncaught(env_);
 }
 
 // Main thread. The watch's memory lives until libuv has closed it.
 void Texample::CloseWatch() {
+  if (watch_ == nullptr) return;  // none was started (see StartWatch)
   uv_close(reinterpret_cast<uv_handle_t*>(watch_), WatchClosed);
   watch_ = nullptr;
 }
@@ -451,7 +581,7 @@ void Texample::WatchClosed(uv_handle_t* watch) {
 // loop.
 void Texample::FinishTearDownIfDone() {
   if (teardown_hook_ == nullptr || live_streams_ > 0 || open_watches_ > 0) return;
-  napi_remove_async_cleanup_hook(teardown_hook_);
+  texample::FinishAsyncCleanup(teardown_hook_);
   delete this;
 }
 // excerpt-end: cleanup

@@ -8,6 +8,7 @@
   },
   "targets": [
     { "target_name": "texample" },
-    { "target_name": "texample_untyped", "defines": ["TEXAMPLE_UNTYPED"] }
+    { "target_name": "texample_untyped", "defines": ["TEXAMPLE_UNTYPED"] },
+    { "target_name": "texample_doorbell", "defines": ["TEXAMPLE_DOORBELL"] }
   ]
 }

@@ -3,8 +3,9 @@
 // chapter's build and exposes the texample contract (docs/contract.md), plus this chapter's own
 // start() options, queueSize and blocking (start-options.js).
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 
 module.exports = createTexample(
-  require('./build/Release/texample.node'),
+  loadAddon(__dirname, 'texample'),
   require('./start-options'),
 );

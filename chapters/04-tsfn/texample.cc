@@ -4,19 +4,27 @@
 // Built twice from this file: `texample`, with Napi::TypedThreadSafeFunction (call_js known at
 // compile time, items passed in preallocated slots), and, with TEXAMPLE_UNTYPED defined,
 // `texample_untyped`, with Napi::ThreadSafeFunction (a std::function allocated per call, and a
-// call_js of our own that frees it even when Node discards the call).
+// call_js of our own that frees it even when Node discards the call), and, with TEXAMPLE_DOORBELL
+// defined, `texample_doorbell`: the function carries no items at all, only a ring when the
+// chapter's own queue needs draining (a doorbell), and call_js drains that queue, up to 1000
+// items a call.
 #include <napi.h>
-#include <uv.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "item_slots.h"
+#include "locked_queue.h"
 #include "loop_iteration.h"
 #include "producer.h"
 #include "stats.h"
@@ -34,8 +42,13 @@ Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
   set("sent", s.sent);
   set("delivered", s.delivered);
   set("dropped", s.dropped);
-  set("wakeups", s.wakeups);
-  set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  if (s.wakeups_known) {
+    set("wakeups", s.wakeups);
+    set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
+    stats.Set("wakeups", env.Null());
+    stats.Set("maxItemsPerWakeup", env.Null());
+  }
   set("peakQueueDepth", s.peak_queue_depth);
   return stats;
 }
@@ -49,7 +62,14 @@ struct Options {
 
 class Texample;
 
-#ifndef TEXAMPLE_UNTYPED
+#if defined(TEXAMPLE_DOORBELL)
+// excerpt-begin: function-type-doorbell
+// call_js, fixed at compile time, and no data: a call is a ring that says "the queue has items",
+// never an item. It drains the chapter's own queue.
+void AnswerDoorbell(Napi::Env env, Napi::Function unused, Texample* self, void* unused_data);
+using ThreadSafeFunction = Napi::TypedThreadSafeFunction<Texample, void, AnswerDoorbell>;
+// excerpt-end: function-type-doorbell
+#elif !defined(TEXAMPLE_UNTYPED)
 // excerpt-begin: function-type
 // call_js, fixed at compile time. Node calls it on the main thread with the pointer a producer
 // passed, here a slot holding the item (item_slots.h): no allocation per call.
@@ -85,7 +105,8 @@ class Texample {
   void ProducersDone();
 
   // Main thread: what Node calls through the ThreadSafeFunction.
-  void CallJs(Napi::Env env, const Item& item);
+  void CallJs(Napi::Env env, const Item& item);  // per-item builds: one item
+  void Drain(Napi::Env env);                     // doorbell build: the whole queue, per ring
   void Finalize(Napi::Env env);
   friend void CallJsTrampoline(Napi::Env env, Napi::Function unused, Texample* self, Item* slot);
 
@@ -98,10 +119,13 @@ class Texample {
   Napi::Function LookUpCallback(Napi::Object module);
   bool ReportException(const Napi::Error& error);
   void Settle(Napi::Env env);
+  bool Deliver(Napi::Env env);  // doorbell
+  bool CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
+                const std::vector<Item>& take, size_t end, uint64_t iteration);  // doorbell
 
   // Set at construction, read-only after: main thread.
   const Napi::Env env_;
-  uv_loop_t* const loop_;
+  const texample::LoopIterations iterations_;  // where wake-ups begin, and the stats
 
   // Written by the main thread before the producers start, read-only while they run.
   ThreadSafeFunction tsfn_;
@@ -111,36 +135,44 @@ class Texample {
   alignas(64) texample::ItemSlots slots_;  // typed build only: producers fill, main thread takes
   alignas(64) std::mutex one_waiter_;      // held by the producer waiting in BlockingCall
   alignas(64) texample::ProducerGroup<Texample> producers_;  // started, joined by main thread
+#ifdef TEXAMPLE_DOORBELL
+  // Doorbell build only. Each starts a cache line of its own: producers write both at every
+  // item, the main thread once per call.
+  alignas(64) texample::LockedQueue<Item> queue_;          // producers push, main thread takes all
+  alignas(64) std::atomic<bool> doorbell_pending_{false};  // a ring is queued or not yet answered
+#endif
 
   // Main thread only; written at every item.
   alignas(64) State state_ = State::kIdle;
   bool stamp_ = false;
-  uint64_t called_ = 0;            // items Node handed to CallJs with an env, this stream
+  uint64_t called_ = 0;  // items CallJs had with an env (doorbell: Drain handled), this stream
   uint64_t wakeup_iteration_ = 0;  // the loop iteration of the current wake-up
+#ifdef TEXAMPLE_DOORBELL
+  std::deque<std::vector<Item>> takes_;  // taken from queue_, oldest first, not all delivered
+  size_t next_ = 0;                      // takes_.front()[next_] is delivered next
+  bool count_given_back_ = false;        // the stream's thread count, by Drain
+  uint64_t backlog_ = 0;                 // items in takes_ not delivered yet
+  std::vector<Item> spare_;              // empty, reserved: queue_'s buffer after the next take
+#endif
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
   Napi::FunctionReference callback_;  // module.callback as read at this wake-up; empty: drop
   Napi::FunctionReference on_done_;
+  std::string failure_;  // why the stream was cut short (a thread not created), or empty
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;  // set by TearDown, used by Finalize
 };
 // excerpt-end: state
 
-// The loop of the environment that `env` belongs to: read by LoopIteration() for the stats only.
-// The ThreadSafeFunction finds the loop by itself.
-uv_loop_t* EventLoop(Napi::Env env) {
-  uv_loop_t* loop = nullptr;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
-    throw Napi::Error::New(env, "texample: napi_get_uv_event_loop failed");
-  }
-  return loop;
-}
-
-Texample::Texample(Napi::Env env) : env_(env), loop_(EventLoop(env)) {}
+// The ThreadSafeFunction finds the loop by itself; the chapter needs none of libuv, so it runs
+// wherever Node-API's thread-safe functions do (Bun, Deno).
+Texample::Texample(Napi::Env env) : env_(env), iterations_(env) {}
 
 // excerpt-begin: start
 // Main thread. A new ThreadSafeFunction for every stream: one that was aborted cannot be used
 // again. Its handle is referenced from the start (Ref() is the default): a running stream keeps
-// the process alive. It is closed at the end of the stream, so a finished one lets it exit.
+// the process alive. It is closed at the end of the stream, so a finished one lets it exit. A
+// producer thread that cannot be created cuts the stream short: it ends as on stop(), and
+// start()'s promise then rejects with the reason.
 void Texample::Start(Napi::Object module, const Options& options, Napi::Function on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still stopping");
   blocking_ = options.blocking;
@@ -148,26 +180,27 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   called_ = 0;
   wakeup_iteration_ = UINT64_MAX;
   counter_.Reset();
+#ifdef TEXAMPLE_DOORBELL
+  doorbell_pending_.store(false, std::memory_order_relaxed);  // an abort may have left it set
+  count_given_back_ = false;
+#else
   slots_.Reset(options.stream.producers);
+#endif
   tsfn_ = NewFunction(env_, options.queue_size);
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
   state_ = State::kRunning;
-  try {
-    producers_.Start(options.stream, this);
-  } catch (...) {  // no thread could be created: give back the thread count they would have
-    state_ = State::kStopping;
-    tsfn_.Release();  // Node then closes the function, and Finalize() settles
-    throw;
-  }
+  failure_ = producers_.Start(options.stream, this);
+  if (!failure_.empty()) Stop();
 }
 // excerpt-end: start
 
 #ifndef TEXAMPLE_UNTYPED
 // excerpt-begin: new-function
 // Main thread. initial_thread_count 1: one count for the whole producer group, given back by the
-// last producer to finish (ProducersDone). The function closes once the count is zero and the
-// queue is empty, or at once on Abort; Node then calls the finalizer on the main thread.
+// last producer to finish (ProducersDone; doorbell build: by the drain that delivers the group's
+// last item). The function closes once the count is zero and the queue is empty, or at once on
+// Abort; Node then calls the finalizer on the main thread.
 ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
   return ThreadSafeFunction::New(env, "texample", queue_size, /*initialThreadCount=*/1, this,
                                  [](Napi::Env env, void*, Texample* self) { self->Finalize(env); });
@@ -196,6 +229,7 @@ void FinalizeTrampoline(napi_env env, void* self, void*) {
 // excerpt-end: new-untyped
 #endif
 
+#ifndef TEXAMPLE_DOORBELL
 // excerpt-begin: producer
 // Producer thread. A non-blocking call first: it returns napi_queue_full at once when a bounded
 // queue is full. Non-blocking mode counts that as a drop. Blocking mode then waits in
@@ -216,8 +250,147 @@ bool Texample::Push(const Item& item) {
 // status, harmlessly: the function is closing anyway, and is not freed before stop() joins us.
 void Texample::ProducersDone() { tsfn_.Release(); }
 // excerpt-end: producer
+#else
+// excerpt-begin: doorbell-push
+// Producer thread. The item goes into the chapter's own queue, and only the producer that turns
+// doorbell_pending_ from false to true calls the function: one call per drain, however many
+// items the drain finds. Drain() turns the flag back with an exchange too, before it takes the
+// queue. Both are read-modify-writes of one atomic, so each has its place in one total order,
+// and each reads the value the one before it wrote:
+// - this exchange comes before the clear: it reads true and does not ring. The clear then reads
+//   this true, or a later producer's (the release sequence this one heads: RMWs only), so this
+//   release synchronizes with the clear's acquire, and the take after the clear sees this push;
+// - it comes after the clear: it reads false and rings, or reads the true of a producer that rang
+//   after the clear; that ring's drain takes this item, by the first case.
+// No item waits for a ring that will not come. The argument needs no lock, only the two RMWs
+// (it would hold for a lock-free ring too); a plain store(false) would read nothing, and on
+// ARM64 the take could then run ahead of the store becoming visible (store-load reordering).
+// The call is never refused for room: the function's queue is unbounded, and holds at most one
+// ring, since only the thread that sets the flag rings. It fails only once the function is
+// closing (stop() aborted it, or the environment is going away); the item then stays queued,
+// and Finalize() counts it as dropped.
+bool Texample::Push(const Item& item) {
+  queue_.Push(item);
+  if (!doorbell_pending_.exchange(true, std::memory_order_release)) tsfn_.NonBlockingCall();
+  return true;
+}
 
-#ifndef TEXAMPLE_UNTYPED
+// The last producer thread, after its last push; or Start(), when no producer thread could be
+// created. Rings like a push: the drain that answers sees AllDone() (the fences in ProducerGroup
+// order that against its clearing of the flag), and gives back the thread count once it has
+// delivered everything (Drain). Releasing here instead would let Node close the function while
+// the drain still holds items, and leave nothing to call it again.
+void Texample::ProducersDone() {
+  if (!doorbell_pending_.exchange(true, std::memory_order_release)) tsfn_.NonBlockingCall();
+}
+// excerpt-end: doorbell-push
+#endif
+
+#if defined(TEXAMPLE_DOORBELL)
+// excerpt-begin: doorbell-drain
+// At most this many items per call, under one HandleScope. Node's dispatcher calls call_js
+// again, in the same loop iteration, while calls keep arriving (up to 999 times): a drain of
+// the whole queue per call would let a producer faster than JS hold one iteration for good, and
+// timers and I/O would never run. 999 calls of 1000 items bound an iteration, and a HandleScope
+// per 1000 calls costs little next to a scope per call (a quarter of a call: bench/floor).
+constexpr size_t kItemsPerCall = 1000;
+
+// Main thread, once per ring. After an Abort, Node also calls it with a null env for the rings
+// still queued when the function closes, right after Finalize(), which has counted what was
+// left: in a teardown `self` is already gone, so this must not touch it.
+void AnswerDoorbell(Napi::Env env, Napi::Function, Texample* self, void*) {
+  if (env != nullptr) self->Drain(env);
+}
+
+// Main thread, inside the HandleScope and the callback scope Node opens for one call: microtasks
+// run after each call's items, not after each item. Clears the flag, then takes the whole queue
+// onto the backlog (the order Push() relies on; AllDone() is read between the two, see
+// ProducersDone()), and delivers up to kItemsPerCall items of the backlog. Taking at every call
+// keeps the producers' buffer small, a call's worth: the backlog of a producer faster than JS
+// piles up here instead, one take after another, never copied. If items are left, this rings as
+// a producer would: a non-blocking call from the main thread, never refused for room, made
+// unless the flag is set already (a producer's ring is then on its way). Once every producer is
+// done and the backlog is empty, it gives back the stream's thread count, and Node closes the
+// function. `callback` is looked up once per call, so a replacement takes effect from the next
+// call; if it is not a function, the items are dropped. A stop() ends delivery at once, from the
+// callback too: this chapter drops what is left on stop().
+void Texample::Drain(Napi::Env env) {
+  doorbell_pending_.exchange(false, std::memory_order_acquire);
+  const bool producers_done = producers_.AllDone();  // before the take, which then holds it all
+  queue_.TakeAll(spare_);
+  if (!spare_.empty()) {
+    backlog_ += spare_.size();
+    takes_.push_back(std::move(spare_));
+    spare_ = std::vector<Item>();
+    // Twice the last take: the next one most likely fits, so a producer never copies the buffer
+    // to grow it while it holds the lock (a copy, and page faults, the main thread waits for).
+    spare_.reserve(2 * takes_.back().size());
+  }
+  if (backlog_ != 0 && !Deliver(env)) return;  // JS can no longer run here
+  if (state_ != State::kRunning) return;       // stop(): nothing more is delivered
+  if (backlog_ != 0) {  // the rest in a later call; relaxed: the backlog is this thread's own
+    if (!doorbell_pending_.exchange(true, std::memory_order_relaxed)) tsfn_.NonBlockingCall();
+  } else if (producers_done && !count_given_back_) {
+    count_given_back_ = true;
+    tsfn_.Release();
+  }
+}
+
+// Main thread. Up to kItemsPerCall items of the backlog, oldest first. Returns false when JS can
+// no longer run here.
+bool Texample::Deliver(Napi::Env env) {
+  counter_.QueueDepth(backlog_);
+  const uint64_t iteration = iterations_.Current();
+  Napi::Object module = module_.Value();
+  Napi::Function callback = LookUpCallback(module);
+  size_t budget = kItemsPerCall;
+  while (budget != 0 && backlog_ != 0 && state_ == State::kRunning) {
+    std::vector<Item>& take = takes_.front();
+    const size_t end = next_ + std::min(budget, take.size() - next_);
+    budget -= end - next_;
+    if (!CallEach(env, module, callback, take, end, iteration)) return false;
+    if (next_ == take.size()) {  // freed: malloc hands the memory to a later reserve()
+      takes_.pop_front();
+      next_ = 0;
+    }
+  }
+  return true;
+}
+
+// Main thread. take[next_ … end), one call each, under one HandleScope, counted once at the end
+// (stats() read from the callback may lag by up to kItemsPerCall items). An exception thrown by
+// the callback is reported as 'uncaughtException', and delivery goes on with the next item.
+// Returns false when JS can no longer run here (the environment is going away).
+bool Texample::CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
+                        const std::vector<Item>& take, size_t end, uint64_t iteration) {
+  const size_t first = next_;
+  size_t delivered = 0;
+  bool js_runs = true;
+  if (callback.IsEmpty()) next_ = end;  // all dropped
+  Napi::HandleScope scope(env);
+  napi_value argv[2];
+  while (next_ < end && state_ == State::kRunning) {
+    const Item& item = take[next_++];
+    try {
+      argv[0] = Napi::Number::New(env, static_cast<double>(item.value));
+      if (stamp_) argv[1] = Napi::Number::New(env, static_cast<double>(item.sent_ns));
+      callback.Call(module, stamp_ ? 2 : 1, argv);
+    } catch (const Napi::Error& error) {
+      if (!ReportException(error)) {  // no JS ran: this item is dropped too
+        js_runs = false;
+        break;
+      }
+    }
+    ++delivered;
+  }
+  called_ += next_ - first;
+  backlog_ -= next_ - first;
+  counter_.Delivered(iteration, delivered);
+  counter_.Dropped(next_ - first - delivered);
+  return js_runs;
+}
+// excerpt-end: doorbell-drain
+#elif !defined(TEXAMPLE_UNTYPED)
 // excerpt-begin: call
 // Producer thread. The slot is this producer's until Node queues it; a refused call reuses it.
 napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode mode) {
@@ -243,7 +416,7 @@ napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode 
 // excerpt-end: call-untyped
 #endif
 
-#ifndef TEXAMPLE_UNTYPED
+#if !defined(TEXAMPLE_UNTYPED) && !defined(TEXAMPLE_DOORBELL)
 // excerpt-begin: trampoline
 // Main thread, once per item. After an Abort, Node also calls it with a null env for every item
 // still queued when the function closes, right after Finalize(): those were counted there, and
@@ -253,7 +426,7 @@ void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot)
   self->CallJs(env, self->slots_.Take(slot));
 }
 // excerpt-end: trampoline
-#else
+#elif defined(TEXAMPLE_UNTYPED)
 // excerpt-begin: call-and-free
 // Main thread, once per accepted call. After an Abort, Node also calls it with a null env for
 // every call still queued when the function closes, right after Finalize(): then the lambda must
@@ -271,6 +444,7 @@ void CallAndFree(napi_env env, napi_value, void*, void* data) {
 // excerpt-end: call-and-free
 #endif
 
+#ifndef TEXAMPLE_DOORBELL
 // excerpt-begin: call-js
 // Main thread, once per item, inside a callback scope Node opens for this one item (microtasks
 // run after every item, not once per wake-up) and with a HandleScope of its own. Node calls this
@@ -278,8 +452,12 @@ void CallAndFree(napi_env env, napi_value, void*, void* data) {
 // turn. It tells call_js nothing about wake-ups: the loop's iteration count shows where they are.
 void Texample::CallJs(Napi::Env env, const Item& item) {
   ++called_;
-  const uint64_t iteration = texample::LoopIteration(loop_);
-  if (iteration != wakeup_iteration_) BeginWakeUp(iteration);
+  const uint64_t iteration = iterations_.Current();
+  // Where the runtime cannot tell iterations apart, every item begins a wake-up of its own: the
+  // callback is then looked up per item, which a replacement still takes effect from.
+  if (iteration == texample::kUnknownIteration || iteration != wakeup_iteration_) {
+    BeginWakeUp(iteration);
+  }
   if (callback_.IsEmpty()) {
     counter_.Dropped();
     return;
@@ -308,7 +486,10 @@ void Texample::BeginWakeUp(uint64_t iteration) {
   const uint64_t handed_over = producers_.Sent() - producers_.Refused();
   if (handed_over >= called_) counter_.QueueDepth(handed_over - called_ + 1);
 }
+// excerpt-end: call-js
+#endif
 
+// excerpt-begin: report
 // Main thread. Empty when `callback` is not a function; a getter that throws is reported as an
 // uncaught exception, like an exception thrown by the callback itself.
 Napi::Function Texample::LookUpCallback(Napi::Object module) {
@@ -333,7 +514,7 @@ bool Texample::ReportException(const Napi::Error& error) {
     return false;
   }
 }
-// excerpt-end: call-js
+// excerpt-end: report
 
 // excerpt-begin: stop
 // Main thread. Abort first. It is a Release that also closes: it gives back the group's thread
@@ -342,7 +523,8 @@ bool Texample::ReportException(const Napi::Error& error) {
 // left, napi_invalid_arg once none is). Only then join. Joining first would wait for a producer
 // that waits for the main thread to make room: a deadlock. The items still queued are dropped:
 // Node closes the function on its next turn without calling JS for them. If the producers have
-// all finished already, Abort fails (no thread count left) and the queue is delivered as usual.
+// all finished already, Abort fails (no thread count left) and the queue is delivered as usual;
+// not in the doorbell build, whose Drain() delivers nothing once state_ says stopping.
 void Texample::Stop() {
   if (state_ != State::kRunning) return;
   state_ = State::kStopping;
@@ -360,10 +542,18 @@ void Texample::Finalize(Napi::Env env) {
   producers_.StopAndJoin();  // they have finished or were stopped: this only reaps the threads
   counter_.Dropped(producers_.Sent() - producers_.Refused() - called_);
   slots_.Clear();  // no slot is read again: the null-env calls do not look at theirs
+#ifdef TEXAMPLE_DOORBELL
+  std::vector<Item> left;  // what no call will deliver, counted above; every buffer is freed
+  queue_.TakeAll(left);
+  takes_.clear();
+  spare_ = std::vector<Item>();
+  next_ = 0;
+  backlog_ = 0;
+#endif
   if (cleanup_hook_ != nullptr) {  // the environment is going away: TearDown() ran
     napi_async_cleanup_hook_handle hook = cleanup_hook_;
     delete this;
-    napi_remove_async_cleanup_hook(hook);  // tells Node this cleanup has finished
+    texample::FinishAsyncCleanup(hook);  // tells Node this cleanup has finished
     return;
   }
   Settle(env);
@@ -376,12 +566,16 @@ void Texample::Finalize(Napi::Env env) {
 void Texample::Settle(Napi::Env env) {
   const texample::StatsSnapshot stats = Stats();
   Napi::FunctionReference on_done = std::move(on_done_);
+  const std::string failure = std::move(failure_);
+  failure_.clear();
   module_.Reset();
   callback_.Reset();
   tsfn_ = ThreadSafeFunction();
   state_ = State::kIdle;
   try {
-    on_done.Call({StatsObject(env, stats)});
+    std::vector<napi_value> args{StatsObject(env, stats)};
+    if (!failure.empty()) args.push_back(Napi::String::New(env, failure));
+    on_done.Call(args);
   } catch (const Napi::Error& error) {
     ReportException(error);
   }
@@ -407,7 +601,7 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   on_done_.Reset();
   if (state_ == State::kIdle) {
     delete this;
-    napi_remove_async_cleanup_hook(hook);
+    texample::FinishAsyncCleanup(hook);
     return;
   }
   cleanup_hook_ = hook;

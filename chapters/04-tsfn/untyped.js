@@ -4,6 +4,6 @@
 const { createTexample } = require('../../common/texample');
 
 module.exports = createTexample(
-  require('./build/Release/texample_untyped.node'),
+  require('../../common/addon').loadAddon(__dirname, 'texample_untyped'),
   require('./start-options'),
 );

@@ -8,15 +8,17 @@
 //     reads the user's then. Not a function: the getter returns undefined, and the native side
 //     drops that wake-up's items and counts them.
 //   - An exception thrown for one item is rethrown from process.nextTick, after this wake-up's
-//     other items: a batch call cannot both throw and go on. It reaches 'uncaughtException' (or
-//     ends the process) as the contract wants, one wake-up later than the per-item mode reports
-//     it.
+//     other items: a batch call cannot both throw and go on. The tick runs when the wake-up's
+//     callback scope closes, so it reaches 'uncaughtException' (or ends the process) at the end
+//     of the same wake-up, after the rest of its batch, where per-item mode reports it at once.
 // Same options as index.js, except batch, which is always on.
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 const { ringSize } = require('./start-options');
 
-const binding = require('./build/Release/texample.node');
+const binding = loadAddon(__dirname, 'texample', { mechanism: 'libuv' });
 
+// excerpt-begin: trampoline
 function rethrow(error) {
   throw error;
 }
@@ -41,6 +43,7 @@ function perItemAdapter(module) {
     },
   };
 }
+// excerpt-end: trampoline
 
 const batchBinding = {
   start: (module, options, onDone) =>

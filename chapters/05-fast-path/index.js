@@ -3,8 +3,9 @@
 // (docs/contract.md), plus this chapter's own start() options, batch and ringSize
 // (start-options.js).
 const { createTexample } = require('../../common/texample');
+const { loadAddon } = require('../../common/addon');
 
 module.exports = createTexample(
-  require('./build/Release/texample.node'),
+  loadAddon(__dirname, 'texample', { mechanism: 'libuv' }),
   require('./start-options'),
 );

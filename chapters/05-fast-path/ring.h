@@ -25,6 +25,9 @@ class Ring {
     head_seen_ = 0;
   }
 
+  // Main thread: slots in the ring.
+  uint64_t Capacity() const { return mask_ + 1; }
+
   // excerpt-begin: push
   // Producer thread. Appends `item` unless the ring is full. The producer owns tail_ and reads
   // head_ only when its cached copy says the ring is full, so a push normally touches no cache

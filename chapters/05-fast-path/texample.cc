@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "asymmetric_fence.h"
@@ -40,8 +41,13 @@ Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
   set("sent", s.sent);
   set("delivered", s.delivered);
   set("dropped", s.dropped);
-  set("wakeups", s.wakeups);
-  set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  if (s.wakeups_known) {
+    set("wakeups", s.wakeups);
+    set("maxItemsPerWakeup", s.max_items_per_wakeup);
+  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
+    stats.Set("wakeups", env.Null());
+    stats.Set("maxItemsPerWakeup", env.Null());
+  }
   set("peakQueueDepth", s.peak_queue_depth);
   return stats;
 }
@@ -89,6 +95,7 @@ class Texample {
   bool CallEach(napi_value module, napi_value callback, Ring& ring, uint64_t end,
                 uint64_t iteration);
   bool CallOnce(napi_value module, napi_value callback, uint64_t iteration);
+  Napi::ArrayBuffer BatchBuffer(Napi::Reference<Napi::ArrayBuffer>& buffer, uint64_t count);
   void CopyItems(Ring& ring, uint64_t end, double* values, double* stamps);
   bool ReportPendingException();
   bool ReportException(const Napi::Error& error);
@@ -101,6 +108,7 @@ class Texample {
   // Set at construction, read-only after: any thread.
   const Napi::Env env_;
   uv_loop_t* const loop_;
+  const texample::LoopIterations iterations_;  // for the stats only
   const texample::AsymmetricFence fence_;
 
   // Written by the main thread before the producers start, read-only while they run.
@@ -124,8 +132,9 @@ class Texample {
   Napi::ObjectReference module_;
   Napi::FunctionReference on_done_;
   std::optional<Napi::AsyncContext> async_context_;
-  Napi::Reference<Napi::ArrayBuffer> values_buffer_;       // batch mode: item values, as doubles
-  Napi::Reference<Napi::ArrayBuffer> stamps_buffer_;       // batch mode with stamp: send times
+  Napi::Reference<Napi::ArrayBuffer> values_buffer_;  // batch mode: item values, as doubles
+  Napi::Reference<Napi::ArrayBuffer> stamps_buffer_;  // batch mode with stamp: send times
+  std::string failure_;  // why the stream was cut short (a thread not created), or empty
   napi_async_cleanup_hook_handle cleanup_hook_ = nullptr;  // set by TearDown, used by OnClosed
 };
 // excerpt-end: state
@@ -139,7 +148,7 @@ uv_loop_t* EventLoop(Napi::Env env) {
   return loop;
 }
 
-Texample::Texample(Napi::Env env) : env_(env), loop_(EventLoop(env)) {}
+Texample::Texample(Napi::Env env) : env_(env), loop_(EventLoop(env)), iterations_(env) {}
 
 // excerpt-begin: producer
 // Producer thread. Producer k emits k, k+P, k+2P, … (common/producer.h), so an item's value names
@@ -168,11 +177,17 @@ void Texample::ProducersDone() { WakeConsumerIfAsleep(); }
 // this thread's store (the ring's tail, or the running count) before its load of armed_; the main
 // thread stores armed_ and then loads the tails behind fence_.Heavy() (SleepOrComeBack), so at
 // least one of the two sees the other's store. The exchange makes one thread the sender, among
-// the producers and the main thread itself; relaxed is enough for that, as no data travels
-// through armed_.
+// the producers and the main thread itself.
+// The winner's send must not be lost, and uv_async_send starts with a relaxed load of the
+// handle's pending flag: if it still reads the 1 of the send that started the main thread's
+// current wake-up (which libuv cleared before calling Drain), it returns without waking the loop,
+// and with armed_ now false nobody sends again. Acquire here pairs with the release of
+// SleepOrComeBack's store of armed_: the main thread cleared the flag before that store, so this
+// thread's load of the flag reads the clear or a later send. Light() is no help for this: it
+// comes before the load of armed_, and is only a compiler barrier where membarrier serves.
 void Texample::WakeConsumerIfAsleep() {
   fence_.Light();
-  if (armed_.load(std::memory_order_relaxed) && armed_.exchange(false, std::memory_order_relaxed)) {
+  if (armed_.load(std::memory_order_relaxed) && armed_.exchange(false, std::memory_order_acquire)) {
     uv_async_send(&async_);
   }
 }
@@ -225,11 +240,15 @@ uint64_t Texample::TakeSnapshot() {
 // published just before the store may have read armed_ still false. fence_.Heavy() pairs with
 // the producers' fence_.Light(): either that producer sees armed_ set and sends, or this look
 // sees its item (or its end). If this look finds work, whoever clears armed_ first sends.
+// The store is a release: libuv cleared the handle's pending flag before this wake-up's callback,
+// and a producer that wins armed_ (an acquire) must see that clear, or its send would stop at
+// the stale flag (WakeConsumerIfAsleep). This thread's own exchange needs no order: if it wins,
+// it sends to itself.
 // With work left over from this wake-up this thread does not sleep at all: it sends to itself,
 // so that the next loop iteration (after timers and I/O had their turn) drains again.
 void Texample::SleepOrComeBack(bool took_items) {
   if (!took_items && !AnythingQueued()) {
-    armed_.store(true, std::memory_order_relaxed);
+    armed_.store(true, std::memory_order_release);
     fence_.Heavy();
     if (!AnythingQueued() && !producers_.AllDone()) return;          // asleep: the next push sends
     if (!armed_.exchange(false, std::memory_order_relaxed)) return;  // a producer sent already
@@ -258,7 +277,7 @@ void Texample::Deliver() {
   Napi::Object module = module_.Value();
   Napi::Function callback = LookUpCallback(module);
   if (callback.IsEmpty()) return;  // DropSnapshot() counts the items
-  const uint64_t iteration = texample::LoopIteration(loop_);
+  const uint64_t iteration = iterations_.Current();
   if (batch_) {
     CallOnce(module, callback, iteration);
     return;
@@ -344,24 +363,29 @@ bool Texample::ReportException(const Napi::Error& error) {
 // (values, then send times with stamp), ring after ring, releasing each ring as soon as it is
 // copied so that its producer refills it while JS runs, and then calls `callback` once with views
 // of the items: callback(values) or callback(values, stamps). The views share the stream's
-// buffers, which the next wake-up overwrites. `delivered` counts items, not calls.
+// buffers, which the next wake-up overwrites unless JS has transferred them (BatchBuffer).
+// `delivered` counts items, not calls.
 bool Texample::CallOnce(napi_value module, napi_value callback, uint64_t iteration) {
-  Napi::ArrayBuffer values_buffer = values_buffer_.Value();
-  double* values = static_cast<double*>(values_buffer.Data());
-  double* stamps = stamp_ ? static_cast<double*>(stamps_buffer_.Value().Data()) : nullptr;
   uint64_t count = 0;
+  for (unsigned k = 0; k < producer_count_; ++k) count += ends_[k] - rings_[k].Head();
+  // Before any item is copied: if an allocation throws, DropSnapshot() counts them all.
+  Napi::ArrayBuffer values_buffer = BatchBuffer(values_buffer_, count);
+  Napi::ArrayBuffer stamps_buffer =
+      stamp_ ? BatchBuffer(stamps_buffer_, count) : Napi::ArrayBuffer();
+  double* values = static_cast<double*>(values_buffer.Data());
+  double* stamps = stamp_ ? static_cast<double*>(stamps_buffer.Data()) : nullptr;
+  uint64_t copied = 0;
   for (unsigned k = 0; k < producer_count_; ++k) {
     const uint64_t head = rings_[k].Head();
-    CopyItems(rings_[k], ends_[k], values + count, stamps ? stamps + count : nullptr);
-    count += ends_[k] - head;
+    CopyItems(rings_[k], ends_[k], values + copied, stamps ? stamps + copied : nullptr);
+    copied += ends_[k] - head;
   }
   napi_value argv[2] = {nullptr, nullptr};
   napi_value ignored;
-  bool js_runs =
-      napi_create_typedarray(env_, napi_float64_array, count, values_buffer, 0, &argv[0]) ==
-          napi_ok &&
-      (!stamp_ || napi_create_typedarray(env_, napi_float64_array, count, stamps_buffer_.Value(), 0,
-                                         &argv[1]) == napi_ok);
+  bool js_runs = napi_create_typedarray(env_, napi_float64_array, count, values_buffer, 0,
+                                        &argv[0]) == napi_ok &&
+                 (!stamp_ || napi_create_typedarray(env_, napi_float64_array, count, stamps_buffer,
+                                                    0, &argv[1]) == napi_ok);
   if (js_runs &&
       napi_call_function(env_, module, callback, stamp_ ? 2 : 1, argv, &ignored) != napi_ok) {
     js_runs = ReportPendingException();
@@ -372,6 +396,20 @@ bool Texample::CallOnce(napi_value module, napi_value callback, uint64_t iterati
   }
   counter_.Delivered(iteration, count);
   return true;
+}
+
+// Main thread, batch mode. The stream's buffer, unless the last callback transferred it
+// (port.postMessage(values, [values.buffer]), structuredClone with transfer): a transferred
+// buffer is detached here, its data pointer null and its length 0, and the batch it held is now
+// the reader's to keep. Then a fresh buffer, as large as every ring together, replaces it.
+Napi::ArrayBuffer Texample::BatchBuffer(Napi::Reference<Napi::ArrayBuffer>& buffer,
+                                        uint64_t count) {
+  Napi::ArrayBuffer current = buffer.Value();
+  if (!current.IsDetached() && current.ByteLength() >= count * sizeof(double)) return current;
+  const size_t bytes = producer_count_ * rings_[0].Capacity() * sizeof(double);
+  Napi::ArrayBuffer fresh = Napi::ArrayBuffer::New(env_, bytes);
+  buffer = Napi::Persistent(fresh);
+  return fresh;
 }
 
 // Main thread. Two tight loops rather than one with a test per item: the compiler vectorizes
@@ -403,7 +441,8 @@ void Texample::DropSnapshot() {
 // excerpt-begin: start
 // Main thread. A stream allocates its rings, opens the handle (which keeps the process alive
 // while it runs) and starts the producers. The main thread counts as asleep at first: armed_ is
-// set, so the first push sends.
+// set, so the first push sends. A producer thread that cannot be created cuts the stream short:
+// it ends as on stop(), and start()'s promise then rejects with the reason.
 void Texample::Start(Napi::Object module, const Options& options, Napi::Function on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still closing");
   producer_count_ = options.stream.producers;
@@ -427,13 +466,8 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   if (error != 0) throw std::runtime_error(uv_strerror(error));
   async_.data = this;
   state_ = State::kRunning;
-  try {
-    producers_.Start(options.stream, this);
-  } catch (...) {  // no thread could be created: close what was opened, then tell JS
-    state_ = State::kClosing;
-    uv_close(Handle(), OnClosed);
-    throw;
-  }
+  failure_ = producers_.Start(options.stream, this);
+  if (!failure_.empty()) Stop();
 }
 // excerpt-end: start
 
@@ -442,10 +476,14 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
 // finite one does: the wake-ups go on until the last producer has finished, and deliver
 // everything queued. Chapter 5 delivers on stop; it never drops. Joining here instead would
 // deadlock with a producer waiting for room in a full ring, which only this thread can free.
+// The send is a safety net, not part of the handshake: one more wake-up costs nothing here, and
+// should a wake-up ever be lost (the sleep handshake is the subtlest code of the chapter), the
+// stream still ends: that wake-up drains, frees room, and arms again.
 void Texample::Stop() {
   if (state_ != State::kRunning) return;
   state_ = State::kStopping;
   producers_.RequestStop();
+  uv_async_send(&async_);
 }
 
 // Main thread: the producers have finished and every item is delivered or dropped.
@@ -462,7 +500,7 @@ void Texample::OnClosed(uv_handle_t* handle) {
   if (self->cleanup_hook_ != nullptr) {  // the environment is going away: TearDown() ran
     napi_async_cleanup_hook_handle hook = self->cleanup_hook_;
     delete self;
-    napi_remove_async_cleanup_hook(hook);  // tells Node this cleanup has finished
+    texample::FinishAsyncCleanup(hook);  // tells Node this cleanup has finished
     return;
   }
   self->Settle();
@@ -477,12 +515,16 @@ void Texample::Settle() {
   async_context_.reset();
   Napi::ObjectReference module = std::move(module_);
   Napi::FunctionReference on_done = std::move(on_done_);
+  const std::string failure = std::move(failure_);
+  failure_.clear();
   values_buffer_.Reset();
   stamps_buffer_.Reset();
   state_ = State::kIdle;
   try {
     Napi::HandleScope scope(env_);
-    on_done.MakeCallback(module.Value(), {StatsObject(env_, stats)}, context);
+    std::vector<napi_value> args{StatsObject(env_, stats)};
+    if (!failure.empty()) args.push_back(Napi::String::New(env_, failure));
+    on_done.MakeCallback(module.Value(), args, context);
   } catch (const Napi::Error& error) {
     ReportException(error);
   }
@@ -511,7 +553,7 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   stamps_buffer_.Reset();
   if (state_ == State::kIdle) {
     delete this;
-    napi_remove_async_cleanup_hook(hook);
+    texample::FinishAsyncCleanup(hook);
     return;
   }
   cleanup_hook_ = hook;

@@ -117,5 +117,20 @@ TEST(DeliveryCounterTest, AfterResetTheSameIterationIsANewWakeup) {
   EXPECT_EQ(s.max_items_per_wakeup, 1u);
 }
 
+// A runtime that cannot tell loop iterations apart (Bun, Deno): items are counted, wake-ups are
+// reported as unknown, and Reset() makes them known again for the next stream.
+TEST(DeliveryCounterTest, AnUnknownIterationCountsItemsButNotWakeups) {
+  DeliveryCounter counter;
+  EXPECT_TRUE(counter.Snapshot(0, 0).wakeups_known);
+  counter.Delivered(kUnknownIteration, 3);
+  counter.Delivered(kUnknownIteration);
+  const StatsSnapshot s = counter.Snapshot(4, 0);
+  EXPECT_FALSE(s.wakeups_known);
+  EXPECT_EQ(s.delivered, 4u);
+  EXPECT_EQ(s.wakeups, 0u);
+  counter.Reset();
+  EXPECT_TRUE(counter.Snapshot(0, 0).wakeups_known);
+}
+
 }  // namespace
 }  // namespace texample

@@ -4,6 +4,7 @@
 //   node experiments/bugs.js
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const ensureBuilt = require('../../../common/setup/ensure-built');
 
 const RUN_ONE = path.join(__dirname, '..', '..', '..', 'bench', 'run-one.js');
 const CHAPTERS = {
@@ -21,6 +22,7 @@ function measure(modulePath, options) {
   return JSON.parse(execFileSync(process.execPath, [RUN_ONE, JSON.stringify(job)], { encoding: 'utf8' }));
 }
 
+ensureBuilt(...Object.values(CHAPTERS));
 const us = (ns) => (ns === undefined ? '—' : `${(ns / 1000).toFixed(0)} µs`);
 console.log('scenario                          chapter        sent    delivered  stranded  p50       p99');
 for (const [label, options] of SCENARIOS) {

@@ -5,6 +5,7 @@
 // With no folder it measures this chapter and chapter 1, side by side.
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
+const ensureBuilt = require('../../../common/setup/ensure-built');
 
 const COUNT = 5_000_000;
 const RUNS = 7;
@@ -57,6 +58,7 @@ if (process.argv[2] === '--child') {
   const here = path.join(__dirname, '..');
   const folders = process.argv.slice(2);
   const chapters = folders.length ? folders : [path.join(here, '../01-libev-shim'), here];
+  ensureBuilt(...chapters);
   console.log(`${COUNT} unpaced items, 1 producer, median (range) of ${RUNS} processes each:`);
   measure(chapters.map((folder) => path.resolve(folder)));
 }

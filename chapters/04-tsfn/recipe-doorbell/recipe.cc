@@ -1,0 +1,159 @@
+// Chapter 4's doorbell recipe: a Napi::TypedThreadSafeFunction that carries no items. The producer
+// std::thread queues items under a mutex of our own and calls the function only when it sets the
+// "ring pending" flag; call_js takes what is queued, up to 1000 items a call, and calls JS once
+// per item. A wake-up drains everything (the calls follow each other in one loop iteration, up
+// to Node's 999), so the queue is never left holding items without a ring to come.
+// ../texample.cc adds: several producers, stats, pacing, a stream that ends by itself (its thread
+// count given back by the drain), the callback looked up per wake-up, and a backlog taken whole.
+#include <napi.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <iterator>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+// The payload. Built on the producer thread, moved through the queue, freed on the main thread.
+struct Item {
+  uint64_t seq;
+  std::string text;
+};
+
+// Main thread: on_item(seq, text), with Node-API's C functions, which report failure as a status.
+// The callback threw: report it as 'uncaughtException' (left pending, Node 20 would swallow it
+// with a DEP0168 warning). Or JS can no longer run (a worker being terminated): then
+// napi_fatal_exception fails too, and false says so.
+bool Deliver(napi_env env, napi_value on_item, const Item& item) {
+  napi_value argv[2], undefined, result, error;
+  napi_create_double(env, static_cast<double>(item.seq), &argv[0]);
+  napi_create_string_utf8(env, item.text.data(), item.text.size(), &argv[1]);
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
+  napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  return napi_fatal_exception(env, error) == napi_ok;
+}
+
+// Items per call. Node calls call_js again in the same loop iteration while calls keep coming
+// (up to 999 times): draining everything per call would let a fast producer hold the loop.
+constexpr size_t kItemsPerCall = 1000;
+
+// One per environment (the main thread, each worker_thread): no globals. A new function per
+// stream: an aborted one cannot be used again.
+class Stream {
+  // excerpt-begin: answer
+  // call_js. A null env comes after an Abort or a teardown, for a ring still queued: a ring
+  // carries nothing to free, and `self` may be gone.
+  static void AnswerDoorbell(Napi::Env env, Napi::Function on_item, Stream* self, void*) {
+    if (env != nullptr) self->Drain(env, on_item);
+  }
+  using ThreadSafeFunction = Napi::TypedThreadSafeFunction<Stream, void, AnswerDoorbell>;
+  // excerpt-end: answer
+
+ public:
+  ~Stream() { Stop(); }
+
+  // Main thread. One thread count, held by the main thread and given back by Stop()'s Abort, so
+  // the function stays open while the producer may call it. It is referenced: a running stream
+  // keeps the loop alive, even after its last item, until stop().
+  void Start(const Napi::CallbackInfo& info) {  // start(count, onItem), checked by index.js
+    if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
+    tsfn_ = ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "recipe",
+                                    /*maxQueueSize=*/0, /*initialThreadCount=*/1, this);
+    stopping_.store(false, std::memory_order_relaxed);
+    pending_.store(false, std::memory_order_relaxed);  // creating the thread publishes both
+    try {
+      producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
+    } catch (...) {
+      tsfn_.Abort();  // else the open function would hold the loop for good
+      throw;
+    }
+  }
+
+  // excerpt-begin: stop
+  // Main thread, also from inside on_item. The producer never waits inside Node, so join first;
+  // Abort then closes the function, and Node drops a ring still queued (call_js with a null env).
+  // What is queued here is dropped: once this returns, on_item is not called again.
+  void Stop() {
+    if (!producer_.joinable()) return;
+    stopping_.store(true, std::memory_order_relaxed);
+    producer_.join();
+    tsfn_.Abort();
+    queue_.clear();  // the producer is joined: no lock needed
+    batch_.clear();  // ends Drain()'s loop when on_item called stop()
+  }
+  // excerpt-end: stop
+
+  // excerpt-begin: drain
+  // Main thread, once per ring. Clear the flag, then take: a producer whose exchange came before
+  // the clear pushed before it (its release, this acquire: the take sees its item); one whose
+  // exchange came after read false and rang again. So no item waits for a ring that never comes.
+  // What is left beyond kItemsPerCall rings again, as a producer would.
+  void Drain(napi_env env, napi_value on_item) {
+    pending_.exchange(false, std::memory_order_acquire);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // held for the moves, never while JS runs
+      const auto end = queue_.begin() + std::min(queue_.size(), kItemsPerCall);
+      batch_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+      queue_.erase(queue_.begin(), end);
+      // Relaxed: nothing to publish. Node's lock nests in ours only here, never the other way.
+      if (!queue_.empty()) Ring(std::memory_order_relaxed);
+    }
+    for (size_t i = 0; i < batch_.size(); ++i) {  // by index: stop() in on_item clears batch_
+      Napi::HandleScope scope(env);
+      if (!Deliver(env, on_item, batch_[i])) return;  // JS can no longer run here
+    }
+  }
+  // excerpt-end: drain
+
+ private:
+  // excerpt-begin: ring
+  // Any thread: call the function only if this sets the flag, so one ring per drain, however
+  // many items it finds. The call fails only once the function is closing (stop(), teardown).
+  void Ring(std::memory_order order) {
+    if (!pending_.exchange(true, order)) tsfn_.NonBlockingCall();
+  }
+
+  // Producer thread. Push, then ring: the release publishes the push to the drain that clears.
+  void Produce(uint64_t count) {
+    for (uint64_t seq = 0; seq < count && !stopping_.load(std::memory_order_relaxed); ++seq) {
+      Item item{seq, "item " + std::to_string(seq)};
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        queue_.push_back(std::move(item));  // unbounded: a slow main thread costs memory
+      }
+      Ring(std::memory_order_release);
+    }
+  }
+  // excerpt-end: ring
+
+  ThreadSafeFunction tsfn_;            // main thread writes it before the producer starts
+  std::thread producer_;               // main thread only
+  std::atomic<bool> stopping_{false};  // main thread writes, producer reads
+  std::atomic<bool> pending_{false};   // a ring is queued and its drain has not cleared this
+  std::mutex mutex_;
+  std::deque<Item> queue_;   // guarded by mutex_: producer pushes, main thread takes
+  std::vector<Item> batch_;  // main thread only: what this call took
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* stream = new Stream();
+  // Freed when the environment goes away (a worker terminated, the process exiting). Node's own
+  // hook for the function marks it closing; it frees it only in a close callback after the
+  // hooks. So the join in ~Stream, and the Abort after it, run while its memory is still valid.
+  napi_add_env_cleanup_hook(
+      env, [](void* arg) { delete static_cast<Stream*>(arg); }, stream);
+  exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
+  exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, Init)

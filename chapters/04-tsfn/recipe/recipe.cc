@@ -1,0 +1,130 @@
+// Chapter 4's recipe: Napi::TypedThreadSafeFunction. The producer std::thread hands each item to
+// Node with BlockingCall; Node queues it, wakes the main thread and calls CallJs once per item.
+// ../texample.cc adds: several producers sharing one thread count, a choice of queue size and of
+// blocking or non-blocking calls (and the lock that several blocking producers need), items in
+// preallocated slots instead of a new one per call, stats, pacing, the callback looked up on the
+// module per wake-up, a stream that ends by itself, and the untyped variant (../untyped.js).
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace {
+
+// excerpt-begin: item
+// The payload. Made on the producer thread; its pointer travels through Node's queue, and CallJs
+// takes ownership of it and frees it on the main thread.
+struct Item {
+  uint64_t seq;
+  std::string text;
+};
+// excerpt-end: item
+
+// excerpt-begin: deliver
+// Main thread: on_item(seq, text), with Node-API's C functions, which report failure as a status
+// instead of throwing. A call fails in two cases. The callback threw: the exception is reported as
+// 'uncaughtException' (left pending here, Node 20 would swallow it with a DEP0168 warning). Or JS
+// can no longer run here (a worker being terminated): then napi_fatal_exception fails too, and
+// false says so.
+bool Deliver(napi_env env, napi_value on_item, const Item& item) {
+  napi_value argv[2], undefined, result, error;
+  napi_create_double(env, static_cast<double>(item.seq), &argv[0]);
+  napi_create_string_utf8(env, item.text.data(), item.text.size(), &argv[1]);
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
+  napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  return napi_fatal_exception(env, error) == napi_ok;
+}
+// excerpt-end: deliver
+
+// excerpt-begin: call-js
+// call_js, fixed at compile time: Node calls it on the main thread once per queued item, in
+// order, inside a callback scope of its own. When the function is aborted (stop()) or closed by
+// the environment's teardown, Node calls it once more for every item still queued, with a null
+// env: no JS then, but the item is still ours to free. So it is owned from the first line.
+void CallJs(Napi::Env env, Napi::Function on_item, void* /*context*/, Item* data) {
+  std::unique_ptr<Item> item(data);
+  if (env != nullptr) Deliver(env, on_item, *item);
+}
+using ThreadSafeFunction = Napi::TypedThreadSafeFunction<void, Item, CallJs>;
+// excerpt-end: call-js
+
+// excerpt-begin: start
+// Bounded: a producer faster than the main thread waits in BlockingCall instead of growing the
+// queue without limit.
+constexpr size_t kQueueSize = 1024;
+
+// One per environment (the main thread, each worker_thread): no globals. A new function per
+// stream: an aborted one cannot be used again.
+class Stream {
+ public:
+  ~Stream() { Stop(); }
+
+  // Main thread. One thread count, held by the main thread and given back only by Stop()'s
+  // Abort: the producer never releases, so the function cannot close while it may still call.
+  // The function is referenced, so a running stream keeps the loop alive, even after its last
+  // item; once aborted and closed, it holds nothing.
+  void Start(const Napi::CallbackInfo& info) {  // start(count, onItem), checked by index.js
+    if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
+    tsfn_ = ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "recipe", kQueueSize,
+                                    /*initialThreadCount=*/1);
+    try {  // creating the thread publishes tsfn_ to it
+      producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
+    } catch (...) {
+      tsfn_.Abort();  // else the open function would hold the loop for good
+      throw;
+    }
+  }
+  // excerpt-end: start
+
+  // excerpt-begin: stop
+  // Main thread, also from inside on_item. Abort first: it makes every call fail from now on,
+  // waking a producer blocked in BlockingCall on a full queue; joining first would wait for a
+  // producer that waits for us. Node drops what is queued (CallJs with a null env) and frees the
+  // function on a later loop turn, after join() has returned: no call can touch freed memory.
+  // Once this returns, on_item is not called again.
+  void Stop() {
+    if (!producer_.joinable()) return;
+    tsfn_.Abort();
+    producer_.join();
+  }
+  // excerpt-end: stop
+
+ private:
+  // excerpt-begin: produce
+  // Producer thread. BlockingCall waits while the queue is full; it fails once the function is
+  // aborted or closing (stop(), or the environment's teardown): the item is then still ours.
+  void Produce(uint64_t count) {
+    for (uint64_t seq = 0; seq < count; ++seq) {
+      auto item = std::make_unique<Item>(Item{seq, "item " + std::to_string(seq)});
+      if (tsfn_.BlockingCall(item.get()) != napi_ok) return;  // unique_ptr frees it
+      item.release();                                         // queued: CallJs owns it now
+    }
+  }
+  // excerpt-end: produce
+
+  ThreadSafeFunction tsfn_;  // main thread writes it before the producer starts
+  std::thread producer_;     // main thread only
+};
+
+// excerpt-begin: teardown
+// Main thread of an environment going away (a worker terminated, the process exiting). Node's
+// own hook for the function has marked it closing (or does so next), waking a blocked producer;
+// it frees the function only in a close callback after the hooks. So the join in ~Stream, and
+// the Abort before it, run while the function's memory is still valid.
+void TearDown(void* arg) { delete static_cast<Stream*>(arg); }
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* stream = new Stream();  // freed by its cleanup hook
+  napi_add_env_cleanup_hook(env, TearDown, stream);
+  exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
+  exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
+  return exports;
+}
+// excerpt-end: teardown
+
+}  // namespace
+
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,116 @@
+'use strict';
+// The recipe's promises, checked with exact counts. No timing thresholds: a timeout only turns a
+// hang into a failure.
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const { once } = require('node:events');
+const { test } = require('node:test');
+const { Worker } = require('node:worker_threads');
+const stream = require('./index.js');
+
+const HANG = { timeout: 60_000 }; // only a hang reaches it
+const FOREVER = Number.MAX_SAFE_INTEGER;
+const items = (count) => Array.from({ length: count }, (_, seq) => [seq, `item ${seq}`]);
+
+// Starts a stream and resolves with what it delivered once `enough(got)` is true.
+function collect(count, enough) {
+  const got = [];
+  return new Promise((resolve) => {
+    stream.start(count, (seq, text) => {
+      got.push([seq, text]);
+      if (enough(got)) resolve(got);
+    });
+  });
+}
+
+// A few turns of the event loop: an item delivered late or twice would show up meanwhile.
+async function turns() {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+// Runs `source` in a fresh node, in this folder.
+function child(source) {
+  const result = spawnSync(process.execPath, ['-e', source], {
+    cwd: __dirname,
+    encoding: 'utf8',
+    timeout: HANG.timeout,
+  });
+  assert.equal(result.signal, null, `the child hung and was killed\n${result.stderr}`);
+  return result;
+}
+
+test('delivers every item once and in order, with its number and its text', HANG, async () => {
+  const got = await collect(10_000, (got) => got.length === 10_000);
+  await turns();
+  stream.stop();
+  assert.deepEqual(got, items(10_000));
+});
+
+test('stop() mid-stream: a prefix was delivered, and nothing after stop()', HANG, async () => {
+  const got = await collect(FOREVER, (got) => got.length >= 1000);
+  stream.stop();
+  const delivered = got.length;
+  await turns();
+  assert.equal(got.length, delivered);
+  assert.deepEqual(got, items(delivered));
+});
+
+test('stop() inside the callback ends delivery there; a new stream starts', HANG, async () => {
+  const got = await collect(FOREVER, (got) => got.length === 500 && (stream.stop(), true));
+  await turns();
+  assert.deepEqual(got, items(500));
+  const again = await collect(100, (again) => again.length === 100);
+  stream.stop();
+  assert.deepEqual(again, items(100));
+});
+
+test('workers terminated mid-stream exit with 1; this thread streams meanwhile', HANG, async () => {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const stream = require(${JSON.stringify(require.resolve('./index.js'))});
+    let count = 0;
+    stream.start(${FOREVER}, () => ++count === 1000 && parentPort.postMessage('streaming'));`;
+  const workers = [1, 2].map(() => new Worker(source, { eval: true }));
+  const mine = collect(20_000, (got) => got.length === 20_000);
+  await Promise.all(workers.map((worker) => once(worker, 'message')));
+  assert.deepEqual(await Promise.all(workers.map((worker) => worker.terminate())), [1, 1]);
+  const got = await mine;
+  stream.stop();
+  assert.deepEqual(got, items(20_000));
+});
+
+test('the process exits by itself once the stream is stopped', HANG, () => {
+  const loaded = child(`require('./index.js');`);
+  assert.equal(loaded.status, 0, loaded.stderr);
+  const stopped = child(`
+    const stream = require('./index.js');
+    let count = 0;
+    stream.start(${FOREVER}, () => ++count === 1000 && stream.stop());`);
+  assert.equal(stopped.status, 0, stopped.stderr);
+});
+
+test('process.exit() mid-stream exits, with its code', HANG, () => {
+  const exited = child(`
+    const stream = require('./index.js');
+    let count = 0;
+    stream.start(${FOREVER}, () => ++count === 1000 && process.exit(7));`);
+  assert.equal(exited.status, 7, exited.stderr);
+});
+
+test("an exception thrown by the callback reaches 'uncaughtException'", HANG, () => {
+  const handled = child(`
+    const stream = require('./index.js');
+    process.on('uncaughtException', (error) => console.log('caught', error.message));
+    stream.start(10, (seq) => {
+      if (seq === 4) throw new Error('boom 4');
+      if (seq === 9) console.log('delivered', seq), stream.stop();
+    });`);
+  assert.equal(handled.status, 0, handled.stderr);
+  assert.equal(handled.stdout, 'caught boom 4\ndelivered 9\n'); // and delivery went on
+  const unhandled = child(`
+    require('./index.js').start(10, (seq) => {
+      if (seq === 4) throw new Error('boom 4');
+    });`);
+  assert.equal(unhandled.status, 1);
+  assert.match(unhandled.stderr, /boom 4/);
+});

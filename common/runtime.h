@@ -1,0 +1,81 @@
+// What a chapter needs to know about the runtime that loaded it, decided through Node-API alone
+// (a look at the global object, never a uv call): whether it runs a real libuv loop (Node) or
+// emulates parts of libuv's API (Bun: stubs that end the process; Deno: a shim), which clock its
+// process.hrtime.bigint() reads, and how its async cleanup hooks end.
+#pragma once
+
+#include <node_api.h>
+
+#include <atomic>
+#include <cstdint>
+
+#include "producer.h"  // MonotonicNs, StampClockOffsetNs
+
+namespace texample {
+
+namespace internal {
+
+// Set by the first environment that finds itself on Deno; one process has one runtime.
+inline std::atomic<bool>& DenoFreesAsyncCleanupHandles() {
+  static std::atomic<bool> deno{false};
+  return deno;
+}
+
+}  // namespace internal
+
+// Main thread of `env`. True unless the global object says the runtime is Bun or Deno, whose
+// libuv is an emulation; a look at the global object, never a uv call.
+inline bool RuntimeRunsLibuv(napi_env env) {
+  napi_value global;
+  if (napi_get_global(env, &global) != napi_ok) return false;
+  bool bun = false;
+  bool deno = false;
+  if (napi_has_named_property(env, global, "Bun", &bun) != napi_ok ||
+      napi_has_named_property(env, global, "Deno", &deno) != napi_ok) {
+    return false;
+  }
+  if (deno) internal::DenoFreesAsyncCleanupHandles().store(true, std::memory_order_relaxed);
+  return !bun && !deno;
+}
+
+// Main thread of `env`. Sets StampClockOffsetNs() from one reading of process.hrtime.bigint()
+// taken between two of MonotonicNs(): Bun and Deno count hrtime from their own start, not on
+// CLOCK_MONOTONIC as Node does. Leaves it alone if anything fails (a stamp is then off by the
+// runtime's start time, never a crash).
+inline void AlignStampClock(napi_env env) {
+  napi_value global, process, hrtime, bigint, now;
+  if (napi_get_global(env, &global) != napi_ok ||
+      napi_get_named_property(env, global, "process", &process) != napi_ok ||
+      napi_get_named_property(env, process, "hrtime", &hrtime) != napi_ok ||
+      napi_get_named_property(env, hrtime, "bigint", &bigint) != napi_ok) {
+    return;
+  }
+  const uint64_t before = MonotonicNs();
+  const napi_status called = napi_call_function(env, hrtime, bigint, 0, nullptr, &now);
+  const uint64_t after = MonotonicNs();
+  uint64_t hrtime_ns = 0;
+  bool lossless = false;
+  if (called != napi_ok ||
+      napi_get_value_bigint_uint64(env, now, &hrtime_ns, &lossless) != napi_ok) {
+    bool pending = false;
+    napi_value ignored;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    return;
+  }
+  const uint64_t monotonic_ns = before + (after - before) / 2;
+  StampClockOffsetNs().store(static_cast<int64_t>(hrtime_ns - monotonic_ns),
+                             std::memory_order_relaxed);
+}
+
+// Main thread, when an environment's async cleanup has finished: tells the runtime, which may
+// then free the loop. Deno 2.9 frees the handle itself after the hook has run at the main
+// thread's exit, so removing it as Node-API asks is a double free there (a 15-line reproduction
+// is in matrix/repro/); on Deno the handle is left to the runtime.
+inline void FinishAsyncCleanup(napi_async_cleanup_hook_handle hook) {
+  if (internal::DenoFreesAsyncCleanupHandles().load(std::memory_order_relaxed)) return;
+  napi_remove_async_cleanup_hook(hook);
+}
+
+}  // namespace texample

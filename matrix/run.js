@@ -1,0 +1,242 @@
+'use strict';
+// make matrix: every chapter and variant under Node 20 (the system's), 22, 24 and 26, Bun and
+// Deno (the runtimes come from matrix/package.json, installed by make matrix). Writes
+// matrix/results.json; matrix/page.js turns it into docs/portability.md.
+//   node matrix/run.js
+// Steps, with a progress line each: versions; builds (nan per Node ABI; the Node-API binaries
+// built once, by the system Node, and checksummed); the conformance suite (node:test) under each
+// Node; the contract cases (matrix/case.js, one process each) under Bun and Deno; the harness's
+// jobs (bench/run-one.js) under every runtime.
+// Sizes: MATRIX_CASES=a,b,… runs only those contract cases under Bun and Deno (CI's reduced
+// size); MATRIX_SKIP=suite,bench leaves steps out; MATRIX_RUNTIMES=node22,bun,… only those.
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { chapterTargets } = require('../common/chapters');
+
+const REPO = path.join(__dirname, '..');
+const MODULES = path.join(__dirname, 'node_modules');
+const RESULTS = process.env.MATRIX_RESULTS ?? path.join(__dirname, 'results.json');
+const SKIP = (process.env.MATRIX_SKIP ?? '').split(',').filter(Boolean);
+const ONLY = process.env.MATRIX_RUNTIMES?.split(',').filter(Boolean); // e.g. node22,bun
+
+const RUNTIMES = [
+  { id: 'node20', kind: 'node', command: [process.execPath] },
+  ...[22, 24, 26].map((major) => ({
+    id: `node${major}`,
+    kind: 'node',
+    command: [path.join(MODULES, `node${major}`, 'bin', 'node')],
+  })),
+  { id: 'bun', kind: 'bun', command: [path.join(MODULES, 'bun', 'bin', 'bun.exe')] },
+  {
+    id: 'deno',
+    kind: 'deno',
+    command: [path.join(MODULES, '.bin', 'deno'), 'run', '-A', '--unstable-detect-cjs'],
+  },
+];
+
+if (ONLY) RUNTIMES.splice(0, RUNTIMES.length, ...RUNTIMES.filter((r) => ONLY.includes(r.id)));
+
+const started = Date.now();
+function progress(step, message) {
+  const seconds = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stdout.write(`[${seconds} s] ${step.padEnd(10)} ${message}\n`);
+}
+
+// Runs one command; resolves { code, signal, stdout, stderr }, killed after `timeoutMs`.
+function run(command, args, { timeoutMs = 120_000, env } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const runOn = (runtime, args, options) => run(runtime.command[0], [...runtime.command.slice(1), ...args], options);
+
+// Up to `width` promises at a time (two cores).
+async function pool(items, width, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+  return results;
+}
+
+const sha256 = (file) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+// How a crashed process shows: a signal other than our time-out's SIGKILL (a hang), or the exit
+// codes of an abort.
+const crashed = (result) =>
+  (result.signal !== null && result.signal !== 'SIGKILL') || result.code === 134 || result.code === 139;
+
+async function versions(results) {
+  for (const runtime of RUNTIMES) {
+    const result = await runOn(runtime, ['matrix/versions.js']);
+    results.runtimes[runtime.id] = { ...JSON.parse(result.stdout.trim()), id: runtime.id };
+    progress('versions', `${runtime.id}: ${result.stdout.trim()}`);
+  }
+}
+
+async function builds(results) {
+  const nanChapters = ['chapters/00-original', 'chapters/01-libev-shim', 'chapters/03-async-worker'];
+  for (const runtime of RUNTIMES.filter((r) => r.kind === 'node')) {
+    for (const chapter of nanChapters) {
+      const args = ['common/setup/build-addon.js', chapter];
+      if (runtime.id !== 'node20') args.push('--v8-only'); // the Node-API binaries: built once
+      const result = await runOn(runtime, args, { timeoutMs: 600_000 });
+      results.builds.push({ runtime: runtime.id, chapter, ok: result.code === 0 });
+      progress('build', `${runtime.id} ${chapter} (nan, ABI of this Node): ${result.code === 0 ? 'ok' : 'FAILED'}`);
+    }
+  }
+  for (const file of fs.readdirSync(path.join(REPO, 'chapters')).flatMap((chapter) => {
+    const dir = path.join(REPO, 'chapters', chapter, 'build', 'Release');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join(dir, f)) : [];
+  })) {
+    results.nodeApiBinaries.push({ file: path.relative(REPO, file), sha256: sha256(file) });
+  }
+}
+
+// The conformance suite under one Node: counts passed and failed tests per target from TAP.
+async function suite(results, runtime, targets) {
+  progress('suite', `${runtime.id}: node --test tests/conformance.test.js …`);
+  const result = await runOn(
+    runtime,
+    ['--test', '--test-reporter=tap', '--test-timeout=300000', 'tests/conformance.test.js'],
+    { timeoutMs: 900_000 },
+  );
+  const names = targets.map((t) => t.name).sort((a, b) => b.length - a.length);
+  for (const line of result.stdout.split('\n')) {
+    const match = /^\s*(not )?ok \d+ - (.*?)(?: # .*)?$/.exec(line);
+    const target = match && names.find((name) => match[2].startsWith(`${name}: `));
+    if (!target) continue;
+    const cell = (results.cells[`${target}|${runtime.id}`] ??= { passed: 0, failed: 0, failures: [] });
+    if (match[1]) {
+      cell.failed++;
+      cell.failures.push(match[2]);
+    } else {
+      cell.passed++;
+    }
+  }
+  progress('suite', `${runtime.id}: exit ${result.code}`);
+}
+
+// The contract cases under Bun or Deno, one process per case.
+async function cases(results, runtime, targets) {
+  const all = JSON.parse((await runOn(runtime, ['matrix/case.js', '--list'])).stdout);
+  const only = process.env.MATRIX_CASES?.split(',').filter(Boolean);
+  const names = only ? all.filter((name) => only.includes(name)) : all;
+  for (const target of targets) {
+    const cell = (results.cells[`${target.name}|${runtime.id}`] = { passed: 0, failed: 0, failures: [] });
+    const first = await caseOn(runtime, target, names[0]);
+    if (first.outcome === 'refused') {
+      Object.assign(cell, { refused: first.detail });
+      progress('cases', `${runtime.id} ${target.name}: refused to load`);
+      continue;
+    }
+    const outcomes = [first, ...(await pool(names.slice(1), 2, (name) => caseOn(runtime, target, name)))];
+    for (const outcome of outcomes) {
+      if (outcome.outcome === 'pass') cell.passed++;
+      else {
+        cell.failed++;
+        cell.failures.push(`${outcome.case}: ${outcome.detail}`);
+        if (outcome.crashed) cell.crashed = (cell.crashed ?? 0) + 1;
+      }
+    }
+    progress('cases', `${runtime.id} ${target.name}: ${cell.passed} passed, ${cell.failed} failed`);
+  }
+}
+
+async function caseOn(runtime, target, name) {
+  const result = await runOn(runtime, ['matrix/case.js', target.name, name], { timeoutMs: 90_000 });
+  const line = result.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line && !crashed(result)) return JSON.parse(line.slice('RESULT '.length));
+  const why = result.signal === 'SIGKILL' ? 'hung (killed after 90 s)' : (result.signal ?? `exit ${result.code}`);
+  const last = result.stderr.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+  return { case: name, outcome: 'fail', crashed: crashed(result), detail: `${why} ${last}`.trim() };
+}
+
+// The harness's jobs: the JS-call floor, an unpaced stream, an idle paced stream with stamps.
+async function bench(results, runtime, targets) {
+  const job = async (spec) => {
+    const result = await runOn(runtime, ['bench/run-one.js', JSON.stringify(spec)], { timeoutMs: 120_000 });
+    try {
+      return JSON.parse(result.stdout.trim().split('\n').at(-1));
+    } catch {
+      return { error: `${result.signal ?? `exit ${result.code}`} ${result.stderr.trim().split('\n').at(-1) ?? ''}` };
+    }
+  };
+  const floors = {};
+  for (const api of ['node-api', 'v8']) {
+    if (runtime.kind !== 'node' && api === 'v8') continue;
+    const floor = await job({ kind: 'js-call-floor', calls: 2_000_000, callsPerScope: 1, api });
+    floors[api] = floor.callsPerSec ?? null;
+  }
+  results.floors[runtime.id] = floors;
+  for (const target of targets) {
+    const cell = results.cells[`${target.name}|${runtime.id}`];
+    if (cell?.refused || target.bench === false) continue;
+    const modulePath = target.bench.modulePath ?? target.modulePath;
+    const benchTarget = { modulePath, semantics: target.semantics, startOptions: { ...target.startOptions, ...target.bench.startOptions }, callback: target.bench.callback };
+    const unpaced = await job({ kind: 'stream', target: benchTarget, options: { count: 300_000, rate: 0, producers: 1 } });
+    const idle = await job({ kind: 'stream', target: benchTarget, options: { count: 2000, rate: 1000, producers: 1 }, latency: true });
+    const floor = floors[target.api];
+    results.bench[`${target.name}|${runtime.id}`] = {
+      itemsPerSec: unpaced.deliveredPerSec ?? null,
+      floorRatio: unpaced.deliveredPerSec && floor ? unpaced.deliveredPerSec / floor : null,
+      itemsPerWakeup: unpaced.stats?.wakeups ? unpaced.stats.delivered / unpaced.stats.wakeups : null,
+      p50Ns: idle.latencyNs?.p50 ?? null,
+      p99Ns: idle.latencyNs?.p99 ?? null,
+      error: unpaced.error ?? idle.error ?? (unpaced.problems?.length ? unpaced.problems.join('; ') : undefined),
+    };
+    progress('bench', `${runtime.id} ${target.name}: ${Math.round(unpaced.deliveredPerSec ?? 0)} items/s`);
+  }
+}
+
+async function main() {
+  const targets = chapterTargets();
+  const results = {
+    generated: new Date().toISOString(),
+    machine: `${require('node:os').cpus().length} cores`,
+    casesRun: process.env.MATRIX_CASES ?? 'all',
+    runtimes: {},
+    builds: [],
+    nodeApiBinaries: [],
+    cells: {},
+    floors: {},
+    bench: {},
+  };
+  await versions(results);
+  await builds(results);
+  for (const runtime of RUNTIMES) {
+    if (runtime.kind === 'node' && !SKIP.includes('suite')) await suite(results, runtime, targets);
+    if (runtime.kind !== 'node') await cases(results, runtime, targets);
+  }
+  if (!SKIP.includes('bench')) for (const runtime of RUNTIMES) await bench(results, runtime, targets);
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
+  fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  progress('done', `${path.relative(REPO, RESULTS)} written`);
+  // A refusal to load is an answer; a failed or crashed case, or a failed build, is not.
+  const cells = Object.values(results.cells);
+  const failed = cells.reduce((sum, cell) => sum + cell.failed, 0);
+  const passed = cells.reduce((sum, cell) => sum + cell.passed, 0);
+  const failedBuilds = results.builds.filter((b) => !b.ok).length;
+  process.stdout.write(`matrix: ${passed} passed, ${failed} failed\n`);
+  if (failed > 0 || failedBuilds > 0) process.exitCode = 1;
+}
+
+main();

@@ -1,0 +1,92 @@
+'use strict';
+// Chapter 5's own promises beyond the contract: its batch mode (chapters/05-fast-path/README.md).
+// A crash must fail a test, not end the runner, so each stream runs in a child process. No timing
+// thresholds: every assertion is about counts, sums and exit codes.
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { describe, it } = require('node:test');
+
+const CHAPTER = path.join(__dirname, '..', 'chapters', '05-fast-path');
+const only = process.env.CHAPTERS?.split(',').filter(Boolean);
+const skip = only && !only.some((prefix) => '05-fast-path'.startsWith(prefix));
+
+// Runs `body` (the text of an async function of `texample`) in a fresh Node on chapter 5's
+// index.js; returns the exit code, the signal and what the function resolved to.
+function runInChild(body) {
+  const script = `
+    const texample = require(${JSON.stringify(CHAPTER)});
+    (${body})(texample).then((result) => process.stdout.write(JSON.stringify(result)));`;
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+  let result;
+  try {
+    result = JSON.parse(child.stdout);
+  } catch {
+    result = undefined;
+  }
+  return { status: child.status, signal: child.signal, stderr: child.stderr, result };
+}
+
+// A batch callback that keeps its arrays by transferring their buffers, on every wake-up. Small
+// rings and two producers make many wake-ups, each of which finds the previous buffers detached.
+// `transfer` is the text of a function (values, stamps) returning the kept copies, or a promise
+// of them.
+function transferEveryBatch(transfer) {
+  return `async (texample) => {
+    const transfer = ${transfer};
+    const count = 200000;
+    const kept = [];
+    texample.callback = (values, stamps) => kept.push(transfer(values, stamps));
+    const stats = await texample.start({ batch: true, stamp: true, count, producers: 2,
+                                         rate: 0, ringSize: 64 });
+    const batches = await Promise.all(kept);
+    let items = 0, sum = 0, stamped = 0;
+    for (const [values, stamps] of batches) {
+      items += values.length;
+      for (const value of values) sum += value;
+      for (const stamp of stamps) if (stamp > 0) stamped++;
+      if (values.length !== stamps.length) throw new Error('values and stamps differ in length');
+    }
+    return { calls: batches.length, items, sum, stamped, stats };
+  }`;
+}
+
+function checkTransferred({ status, signal, stderr, result }) {
+  assert.equal(signal, null, `the child was not killed by a signal (${signal}); stderr: ${stderr}`);
+  assert.equal(status, 0, `the child exited with 0; stderr: ${stderr}`);
+  const count = 200000;
+  assert.equal(result.stats.sent, count);
+  assert.equal(result.stats.delivered, count);
+  assert.equal(result.stats.dropped, 0);
+  assert.equal(result.items, count, 'every item reached JS once');
+  assert.equal(result.sum, (count * (count - 1)) / 2, 'sum of 0 … count-1');
+  assert.equal(result.stamped, count, 'every item has its send time');
+  assert.ok(result.calls > 1, 'more than one wake-up, so buffers were reused after a transfer');
+}
+
+describe('05-fast-path batch mode', { skip }, () => {
+  it('a callback that transfers values and stamps with structuredClone on every wake-up', () => {
+    const body = transferEveryBatch(`(values, stamps) => structuredClone([values, stamps],
+      { transfer: [values.buffer, stamps.buffer] })`);
+    checkTransferred(runInChild(body));
+  });
+
+  it('a callback that posts values and stamps to a MessagePort, transferring them', () => {
+    const body = transferEveryBatch(`(() => {
+      const { port1, port2 } = new MessageChannel();
+      const waiting = []; // resolvers, in the order of the messages posted
+      let open = 0;
+      port2.on('message', (message) => {
+        waiting.shift()(message);
+        if (--open === 0) port2.unref();
+      });
+      return (values, stamps) => {
+        if (open++ === 0) port2.ref();
+        const received = new Promise((resolve) => waiting.push(resolve));
+        port1.postMessage([values, stamps], [values.buffer, stamps.buffer]);
+        return received;
+      };
+    })()`);
+    checkTransferred(runInChild(body));
+  });
+});
