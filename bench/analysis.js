@@ -8,24 +8,13 @@
 // is the ratio of their medians; its interval resamples the numerator's runs and the
 // denominator's runs independently and takes the ratio of the two resampled medians. Latency
 // percentiles resample in two stages: the processes, then the samples within each.
+const { seededRandom } = require('./seeded-random');
 
 const BOOTSTRAP_RESAMPLES = 2000;
 // Chapters whose memory stays bounded when JS falls behind, with no item dropped: a blocking
 // bounded thread-safe function, chapter 5's rings (their pages say so; the busy run shows it).
 const BOUNDED_BY_DESIGN = ['04-tsfn/blocking-bounded', '05-fast-path', '05-fast-path/trampoline'];
 const BOOTSTRAP_SEED = 13;
-
-// mulberry32: a small, fast, seeded generator; uniform in [0, 1).
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The value at `fraction` of sorted values, linear between neighbours.
 function quantileSorted(sorted, fraction) {

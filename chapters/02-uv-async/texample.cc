@@ -18,30 +18,12 @@
 #include "loop_iteration.h"
 #include "producer.h"
 #include "stats.h"
+#include "stats_object.h"
 
 namespace {
 
 using texample::Item;
-
-// The counters as the JS object stats() returns. Numbers are exact up to 2^53.
-Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
-  Napi::Object stats = Napi::Object::New(env);
-  auto set = [&](const char* name, uint64_t value) {
-    stats.Set(name, Napi::Number::New(env, static_cast<double>(value)));
-  };
-  set("sent", s.sent);
-  set("delivered", s.delivered);
-  set("dropped", s.dropped);
-  if (s.wakeups_known) {
-    set("wakeups", s.wakeups);
-    set("maxItemsPerWakeup", s.max_items_per_wakeup);
-  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
-    stats.Set("wakeups", env.Null());
-    stats.Set("maxItemsPerWakeup", env.Null());
-  }
-  set("peakQueueDepth", s.peak_queue_depth);
-  return stats;
-}
+using texample::StatsObject;
 
 // excerpt-begin: state
 // One per environment (the main thread and each worker_thread that loads the addon). Its

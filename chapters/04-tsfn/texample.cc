@@ -28,30 +28,12 @@
 #include "loop_iteration.h"
 #include "producer.h"
 #include "stats.h"
+#include "stats_object.h"
 
 namespace {
 
 using texample::Item;
-
-// The counters as the JS object stats() returns. Numbers are exact up to 2^53.
-Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
-  Napi::Object stats = Napi::Object::New(env);
-  auto set = [&](const char* name, uint64_t value) {
-    stats.Set(name, Napi::Number::New(env, static_cast<double>(value)));
-  };
-  set("sent", s.sent);
-  set("delivered", s.delivered);
-  set("dropped", s.dropped);
-  if (s.wakeups_known) {
-    set("wakeups", s.wakeups);
-    set("maxItemsPerWakeup", s.max_items_per_wakeup);
-  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
-    stats.Set("wakeups", env.Null());
-    stats.Set("maxItemsPerWakeup", env.Null());
-  }
-  set("peakQueueDepth", s.peak_queue_depth);
-  return stats;
-}
+using texample::StatsObject;
 
 // What start() asked for: the common options, and this chapter's two.
 struct Options {
@@ -296,8 +278,9 @@ void Texample::ProducersDone() {
 constexpr size_t kItemsPerCall = 1000;
 
 // Main thread, once per ring. After an Abort, Node also calls it with a null env for the rings
-// still queued when the function closes, right after Finalize(), which has counted what was
-// left: in a teardown `self` is already gone, so this must not touch it.
+// still queued when the function closes, after Finalize() up to Node 22 and before it from Node 24
+// (experiments/node-versions.js); Finalize() counts what was left, and in a teardown `self` may
+// already be gone, so this must not touch it.
 void AnswerDoorbell(Napi::Env env, Napi::Function, Texample* self, void*) {
   if (env != nullptr) self->Drain(env);
 }
@@ -419,8 +402,9 @@ napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode 
 #if !defined(TEXAMPLE_UNTYPED) && !defined(TEXAMPLE_DOORBELL)
 // excerpt-begin: trampoline
 // Main thread, once per item. After an Abort, Node also calls it with a null env for every item
-// still queued when the function closes, right after Finalize(): those were counted there, and
-// in a teardown `self` is already gone, so this must not touch it.
+// still queued when the function closes, after Finalize() up to Node 22 and before it from Node 24
+// (experiments/node-versions.js): Finalize() counts those, and in a teardown `self` may already
+// be gone, so this must not touch it.
 void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot) {
   if (env == nullptr) return;
   self->CallJs(env, self->slots_.Take(slot));
@@ -429,8 +413,9 @@ void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot)
 #elif defined(TEXAMPLE_UNTYPED)
 // excerpt-begin: call-and-free
 // Main thread, once per accepted call. After an Abort, Node also calls it with a null env for
-// every call still queued when the function closes, right after Finalize(): then the lambda must
-// not run (in a teardown `self` is already gone), but its memory is ours to free. A Napi::Error
+// every call still queued when the function closes, after or before Finalize() depending on the
+// Node version (experiments/node-versions.js): then the lambda must not run (in a teardown `self`
+// may already be gone), but its memory is ours to free. A Napi::Error
 // that escapes CallJs is handed to JS, as node-addon-api's own call_js does; none may cross into C.
 void CallAndFree(napi_env env, napi_value, void*, void* data) {
   std::unique_ptr<ItemCall> call(static_cast<ItemCall*>(data));
@@ -502,11 +487,12 @@ Napi::Function Texample::LookUpCallback(Napi::Object module) {
   return Napi::Function();
 }
 
-// Main thread. Left pending, an exception thrown in call_js is swallowed by Node 20 with a
-// deprecation warning (DEP0168) unless node runs with --force-node-api-uncaught-exceptions-policy
-// (experiments/uncaught.js). The contract wants 'uncaughtException', so report it here:
-// napi_fatal_exception emits it, or ends the process when nothing handles it. Returns false when
-// JS can no longer run here (a worker being terminated refuses every call that runs JS).
+// Main thread. Left pending, an exception thrown in call_js of an addon built for Node-API 8 is
+// swallowed by every Node from 20 to 26 with a deprecation warning (DEP0168) unless node runs
+// with --force-node-api-uncaught-exceptions-policy (experiments/uncaught.js, node-versions.js). The
+// contract wants 'uncaughtException', so report it here: napi_fatal_exception emits it, or ends the
+// process when nothing handles it. Returns false when JS can no longer run here (a worker being
+// terminated refuses every call that runs JS).
 bool Texample::ReportException(const Napi::Error& error) {
   try {
     return napi_fatal_exception(env_, error.Value()) == napi_ok;
@@ -536,8 +522,9 @@ void Texample::Stop() {
 // excerpt-begin: finalize
 // Main thread, from the close callback of the function's handle: after the last Release and the
 // last item (the stream ended), or after an Abort (stop(), or the environment going away). Node
-// hands whatever is still queued to call_js with a null env right after this returns; those
-// items are counted as dropped here, while the counters certainly exist.
+// hands whatever is still queued to call_js with a null env, after this returns up to Node 22 and
+// before it is called from Node 24; either way those calls count nothing, so the items are
+// counted as dropped here, while the counters certainly exist.
 void Texample::Finalize(Napi::Env env) {
   producers_.StopAndJoin();  // they have finished or were stopped: this only reaps the threads
   counter_.Dropped(producers_.Sent() - producers_.Refused() - called_);

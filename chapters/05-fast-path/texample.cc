@@ -22,35 +22,17 @@
 #include "producer.h"
 #include "ring.h"
 #include "stats.h"
+#include "stats_object.h"
 
 namespace {
 
 using texample::Item;
 using texample::Ring;
+using texample::StatsObject;
 
 // One HandleScope per this many calls: a scope per call costs about a quarter of the call
 // (bench/floor), and 1000 numbers alive at once cost nothing worth counting.
 constexpr uint64_t kCallsPerScope = 1000;
-
-// The counters as the JS object stats() returns. Numbers are exact up to 2^53.
-Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& s) {
-  Napi::Object stats = Napi::Object::New(env);
-  auto set = [&](const char* name, uint64_t value) {
-    stats.Set(name, Napi::Number::New(env, static_cast<double>(value)));
-  };
-  set("sent", s.sent);
-  set("delivered", s.delivered);
-  set("dropped", s.dropped);
-  if (s.wakeups_known) {
-    set("wakeups", s.wakeups);
-    set("maxItemsPerWakeup", s.max_items_per_wakeup);
-  } else {  // a runtime that cannot tell loop iterations apart (loop_iteration.h)
-    stats.Set("wakeups", env.Null());
-    stats.Set("maxItemsPerWakeup", env.Null());
-  }
-  set("peakQueueDepth", s.peak_queue_depth);
-  return stats;
-}
 
 // What start() asked for: the common options, and this chapter's two.
 struct Options {

@@ -11,7 +11,7 @@
 //
 // Where the builds go: a copy of the sources under tests/reliability/build/<pass>/tree (common/,
 // the chapters without their build/, the suite and its fixtures, these scripts and the
-// bench/environment.js they read the machine with), built there with
+// bench/environment.js and seeded-random.js they use), built there with
 // the repo's own common/setup/build-addon.js (offline, --nodedir) and the sanitizer flags in
 // CXXFLAGS/LDFLAGS, which node-gyp's Makefiles append. The chapters' own build/ folders, which
 // `make test` uses, are never touched, so nothing needs rebuilding afterwards. Copies keep their
@@ -103,8 +103,12 @@ function prepareTree(tree, folders) {
   fs.mkdirSync(path.join(tree, 'tests'), { recursive: true });
   fs.mkdirSync(path.join(tree, 'bench'), { recursive: true });
   refresh(path.join(ROOT, 'common'), path.join(tree, 'common'));
-  refresh(path.join(ROOT, 'bench', 'environment.js'), path.join(tree, 'bench', 'environment.js'));
-  refresh(path.join(ROOT, 'tests', 'conformance.test.js'), path.join(tree, 'tests', 'conformance.test.js'));
+  for (const file of ['environment.js', 'seeded-random.js']) {
+    refresh(path.join(ROOT, 'bench', file), path.join(tree, 'bench', file));
+  }
+  for (const file of ['conformance.test.js', 'contract-checks.js']) {
+    refresh(path.join(ROOT, 'tests', file), path.join(tree, 'tests', file));
+  }
   refresh(path.join(ROOT, 'tests', 'fixtures'), path.join(tree, 'tests', 'fixtures'));
   refresh(__dirname, path.join(tree, 'tests', 'reliability'));
   const wanted = new Set(folders);

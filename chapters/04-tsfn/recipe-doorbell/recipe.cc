@@ -27,9 +27,9 @@ struct Item {
 };
 
 // Main thread: on_item(seq, text), with Node-API's C functions, which report failure as a status.
-// The callback threw: report it as 'uncaughtException' (left pending, Node 20 would swallow it
-// with a DEP0168 warning). Or JS can no longer run (a worker being terminated): then
-// napi_fatal_exception fails too, and false says so.
+// The callback threw: report it as 'uncaughtException' (left pending, Node would swallow it with
+// a DEP0168 warning in an addon built for Node-API 8). Or JS can no longer run (a worker being
+// terminated): then napi_fatal_exception fails too, and false says so.
 bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_value argv[2], undefined, result, error;
   napi_create_double(env, static_cast<double>(item.seq), &argv[0]);

@@ -25,9 +25,9 @@ struct Item {
 // excerpt-begin: deliver
 // Main thread: on_item(seq, text), with Node-API's C functions, which report failure as a status
 // instead of throwing. A call fails in two cases. The callback threw: the exception is reported as
-// 'uncaughtException' (left pending here, Node 20 would swallow it with a DEP0168 warning). Or JS
-// can no longer run here (a worker being terminated): then napi_fatal_exception fails too, and
-// false says so.
+// 'uncaughtException' (left pending here, Node would swallow it with a DEP0168 warning in an
+// addon built for Node-API 8). Or JS can no longer run here (a worker being terminated): then
+// napi_fatal_exception fails too, and false says so.
 bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_value argv[2], undefined, result, error;
   napi_create_double(env, static_cast<double>(item.seq), &argv[0]);

@@ -7,6 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { osName, compilerVersion, packageVersion } = require('../../../bench/environment');
+const { seededRandom } = require('../../../bench/seeded-random');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const RESULTS_DIR = process.env.RELIABILITY_RESULTS ?? path.join(__dirname, '..', 'build', 'results');
@@ -106,18 +107,6 @@ function threadCount() {
 // The process's active handles and requests, as a sorted list of type names.
 function activeResources() {
   return process.getActiveResourcesInfo().slice().sort();
-}
-
-// mulberry32: small, seeded, good enough to pick moments and values reproducibly.
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // The option names a loaded module's start() accepts, as its error for an unknown option lists
