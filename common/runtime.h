@@ -38,10 +38,13 @@ inline bool RuntimeRunsLibuv(napi_env env) {
   return !bun && !deno;
 }
 
-// Main thread of `env`. Sets StampClockOffsetNs() from one reading of process.hrtime.bigint()
-// taken between two of MonotonicNs(): Bun and Deno count hrtime from their own start, not on
-// CLOCK_MONOTONIC as Node does. Leaves it alone if anything fails (a stamp is then off by the
-// runtime's start time, never a crash).
+// Main thread of `env`. Sets StampClockOffsetNs() so that stamps land on this runtime's
+// process.hrtime.bigint() clock: Bun and Deno count hrtime from their own start, not on
+// CLOCK_MONOTONIC as Node does. Each reading of hrtime is bracketed by two of MonotonicNs(); the
+// tightest of a few brackets is kept, and the offset is taken against its end, the lower bound:
+// a stamp may then read a little early, never later than an hrtime read after it (the contract's
+// "sent before the callback saw it"). Leaves the offset alone if anything fails (stamps are then
+// off by the runtime's start time, never a crash).
 inline void AlignStampClock(napi_env env) {
   napi_value global, process, hrtime, bigint, now;
   if (napi_get_global(env, &global) != napi_ok ||
@@ -50,23 +53,30 @@ inline void AlignStampClock(napi_env env) {
       napi_get_named_property(env, hrtime, "bigint", &bigint) != napi_ok) {
     return;
   }
-  const uint64_t before = MonotonicNs();
-  const napi_status called = napi_call_function(env, hrtime, bigint, 0, nullptr, &now);
-  const uint64_t after = MonotonicNs();
-  uint64_t hrtime_ns = 0;
-  bool lossless = false;
-  if (called != napi_ok ||
-      napi_get_value_bigint_uint64(env, now, &hrtime_ns, &lossless) != napi_ok) {
-    bool pending = false;
-    napi_value ignored;
-    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-      napi_get_and_clear_last_exception(env, &ignored);
+  constexpr int kReadings = 8;
+  uint64_t best_window = UINT64_MAX;
+  int64_t offset = 0;
+  for (int reading = 0; reading < kReadings; ++reading) {
+    const uint64_t before = MonotonicNs();
+    const napi_status called = napi_call_function(env, hrtime, bigint, 0, nullptr, &now);
+    const uint64_t after = MonotonicNs();
+    uint64_t hrtime_ns = 0;
+    bool lossless = false;
+    if (called != napi_ok ||
+        napi_get_value_bigint_uint64(env, now, &hrtime_ns, &lossless) != napi_ok) {
+      bool pending = false;
+      napi_value ignored;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+        napi_get_and_clear_last_exception(env, &ignored);
+      }
+      return;
     }
-    return;
+    if (after - before < best_window) {
+      best_window = after - before;
+      offset = static_cast<int64_t>(hrtime_ns - after);
+    }
   }
-  const uint64_t monotonic_ns = before + (after - before) / 2;
-  StampClockOffsetNs().store(static_cast<int64_t>(hrtime_ns - monotonic_ns),
-                             std::memory_order_relaxed);
+  StampClockOffsetNs().store(offset, std::memory_order_relaxed);
 }
 
 // Main thread, when an environment's async cleanup has finished: tells the runtime, which may
