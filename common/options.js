@@ -133,13 +133,19 @@ function periodNs(checked) {
  * own `extraChecks` ({ name: (name, value) => checkedValue }).
  * Returns { count, periodNs, producers, stamp, ...extras } for the native start().
  */
-function checkOptions(options, extraChecks = {}) {
+// `notApplicable`: names a variant refuses whatever their value, each with the reason, so that
+// the TypeError says why rather than only that the name is unknown (chapter 4's doorbell refuses
+// the per-item builds' queueSize and blocking). They are not among the names the error lists.
+function checkOptions(options, extraChecks = {}, notApplicable = {}) {
   if (options === undefined) options = {};
   if (options === null || typeof options !== 'object' || isArray(options)) {
     throw new TypeError(`options must be an object or undefined, got ${describe(options)}`);
   }
   const checks = { ...COMMON_OPTIONS, ...extraChecks };
   for (const name of ownOptionNames(options)) {
+    if (Object.hasOwn(notApplicable, name)) {
+      throw new TypeError(`option '${name}' does not apply here: ${notApplicable[name]}`);
+    }
     if (!Object.hasOwn(checks, name)) {
       const known = Object.keys(checks).join(', ');
       throw new TypeError(`option '${name}' is not an option of start(); known: ${known}`);

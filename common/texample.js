@@ -14,9 +14,10 @@ const { checkOptions } = require('./options');
 /**
  * @param binding the chapter's compiled addon
  * @param extraChecks the chapter's own start() options, as in checkOptions()
+ * @param notApplicable options this variant refuses, name → why, as in checkOptions()
  * @returns the module object: { callback, start, stop, stats }
  */
-function createTexample(binding, extraChecks = {}) {
+function createTexample(binding, extraChecks = {}, notApplicable = {}) {
   let running = null; // { promise } while a stream runs or closes
 
   const texample = {
@@ -24,7 +25,7 @@ function createTexample(binding, extraChecks = {}) {
     callback: undefined,
 
     start(options) {
-      const checked = checkOptions(options, extraChecks);
+      const checked = checkOptions(options, extraChecks, notApplicable);
       if (running) {
         throw new Error('texample.start(): a stream is already running; await stop() first');
       }
