@@ -54,8 +54,11 @@ function createTexample(binding, extraChecks = {}, notApplicable = {}) {
 
     stop() {
       if (!running) return Promise.resolve(binding.stats());
+      // Read before binding.stop(): a runtime may end the stream inside it (Deno runs a
+      // thread-safe function's finalizer within its abort), which clears `running`.
+      const { stopped } = running;
       binding.stop();
-      return running.stopped;
+      return stopped;
     },
 
     stats() {

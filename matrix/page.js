@@ -18,8 +18,9 @@ function cellText(target, runtime) {
   const cell = results.cells[`${target}|${runtime.id}`];
   if (!cell) return 'not run';
   if (cell.refused) return 'refuses to load¹';
-  const total = cell.passed + cell.failed;
-  const text = `${cell.passed}/${total}`;
+  const total = cell.passed + cell.failed + (cell.known ?? 0);
+  let text = `${cell.passed}/${total}`;
+  if (cell.known) text += ` (${cell.known} known²)`;
   return cell.crashed ? `${text}, ${cell.crashed} crashed` : text;
 }
 
@@ -63,6 +64,11 @@ out(
     'runtime lacks and the chapter to use instead. Where Bun and Deno run a chapter, ' +
     '`stats().wakeups` and `maxItemsPerWakeup` are `null`: they run no libuv loop whose ' +
     'iterations could be counted (see below).',
+);
+out();
+out(
+  '² a failure traced to the runtime, or to a chapter part only Node\'s libuv makes possible; ' +
+    '`matrix/known-failures.js` lists each with its reason, and the case still runs every time.',
 );
 out();
 const failing = Object.entries(results.cells).filter(([, c]) => c.failures?.length);

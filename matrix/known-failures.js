@@ -1,0 +1,56 @@
+'use strict';
+// Contract cases that fail under Bun or Deno for a reason the matrix has traced to the runtime,
+// or to a chapter part that only Node's libuv makes possible: each entry says which and why, in
+// one place. The case still runs and its failure is recorded and printed on the page with the
+// reason; only a failure not listed here fails `make matrix`. A listed case that passes counts
+// as passed (some of these are intermittent). No assertion is changed.
+const KNOWN_FAILURES = [
+  {
+    runtime: 'bun',
+    targets: /^(03-async-worker(\/progress-worker)?|04-tsfn(\/untyped|\/doorbell)?)$/,
+    case: 'exit-in-timer',
+    why:
+      "Bun's process.exit() called from a timer never returns while producers keep calling a " +
+      'thread-safe function (Node exits at once; from inside the callback Bun exits too): a runtime bug',
+  },
+  {
+    runtime: 'bun',
+    targets: /^03-async-worker$/,
+    case: 'terminate-worker',
+    why:
+      "chapter 3 learns that a worker is being terminated from a libuv check handle, which only " +
+      "Node's real loop runs; on Bun a terminated worker waits for Execute() for good: use chapter 4",
+  },
+  {
+    runtime: 'deno',
+    targets: /^(03-async-worker(\/progress-worker)?|04-tsfn\/untyped)$/,
+    case: 'throw-unhandled',
+    why:
+      'the process ends with code 1 as it should, but Deno reports the error as "Uncaught null": ' +
+      'the exception value is lost between napi_get_and_clear_last_exception and ' +
+      "napi_fatal_exception inside node-addon-api's thread-safe function call_js",
+  },
+  {
+    runtime: 'deno',
+    targets: /^04-tsfn(\/untyped|\/blocking-bounded)?$/,
+    case: /^stop-(in-callback|and-restart)$/,
+    why:
+      "stop() from inside the callback: Deno settles the stream within stop() (the function's " +
+      'finalizer runs inside napi_tsfn_abort, where Node runs it on a later turn), and the call ' +
+      'in progress then reads a reference the settled stream has reset ("An object was ' +
+      'expected"); not yet reduced to a reproduction',
+  },
+];
+
+function knownFailure(runtimeId, targetName, caseName) {
+  return (
+    KNOWN_FAILURES.find(
+      (k) =>
+        k.runtime === runtimeId &&
+        k.targets.test(targetName) &&
+        (k.case instanceof RegExp ? k.case.test(caseName) : k.case === caseName),
+    ) ?? null
+  );
+}
+
+module.exports = { KNOWN_FAILURES, knownFailure };
