@@ -5,6 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { summarize, decisions, verdict } = require('./analysis');
+const { label, targetsOf, cellText } = require('../matrix/summary');
 const charts = require('./charts');
 
 const ROOT = path.join(__dirname, '..');
@@ -442,6 +443,27 @@ The original design (chapter 0, bugs kept) and the ` +
   );
 }
 
+// Shown when matrix/results.json exists (make matrix, a run of its own): the contract cases per
+// chapter under every runtime, beside this run's single-runtime figures.
+const MATRIX_RESULTS = path.join(__dirname, '..', 'matrix', 'results.json');
+function runtimesSection() {
+  if (!fs.existsSync(MATRIX_RESULTS)) return '';
+  const results = JSON.parse(fs.readFileSync(MATRIX_RESULTS, 'utf8'));
+  const runtimes = Object.values(results.runtimes);
+  const rows = targetsOf(results).map((target) => [
+    target,
+    ...runtimes.map((runtime) => cellText(results, target, runtime, { notes: false })),
+  ]);
+  return (
+    '## Across Node versions, Bun and Deno\n\n' +
+    `From \`make matrix\`, a run of its own (${results.generated.slice(0, 10)}, ${results.seconds} s): the ` +
+    'contract cases each chapter passed under each runtime, "known" where a failure is traced to the ' +
+    'runtime. [The portability page](../portability.md) has the throughput and latency per runtime, the ' +
+    'versions and what breaks where, and why.\n\n' +
+    `${table(['chapter / variant', ...runtimes.map(label)], rows)}\n`
+  );
+}
+
 function problemsSection({ rows }) {
   const failing = rows.filter((r) => r.problems.length && !r.excluded);
   if (failing.length === 0) {
@@ -481,6 +503,7 @@ async function main() {
     busySection(report, summary),
     floorSection(report, summary.floor),
     anchorsSection(summary),
+    runtimesSection(),
     problemsSection(summary),
   ].join('\n');
   fs.writeFileSync(path.join(OUT, 'README.md'), page);

@@ -4,24 +4,18 @@
 //   node matrix/page.js
 const fs = require('node:fs');
 const path = require('node:path');
+const { label, targetsOf, cellText: matrixCell } = require('./summary');
 
 const REPO = path.join(__dirname, '..');
 const results = JSON.parse(fs.readFileSync(path.join(__dirname, 'results.json'), 'utf8'));
 const runtimes = Object.values(results.runtimes);
-const targets = [...new Set(Object.keys(results.cells).map((key) => key.split('|')[0]))].sort();
+const targets = targetsOf(results);
 
-const label = (r) => (r.runtime === 'node' ? `Node ${r.version.replace(/^v/, '')}` : `${r.runtime === 'bun' ? 'Bun' : 'Deno'} ${r.version}`);
 const fmt = (x, digits = 2) => (x === null || x === undefined ? '—' : x.toFixed(digits));
 const us = (ns) => (ns === null || ns === undefined ? '—' : `${(ns / 1000).toFixed(0)} µs`);
 
 function cellText(target, runtime) {
-  const cell = results.cells[`${target}|${runtime.id}`];
-  if (!cell) return 'not run';
-  if (cell.refused) return 'refuses to load¹';
-  const total = cell.passed + cell.failed + (cell.known ?? 0);
-  let text = `${cell.passed}/${total}`;
-  if (cell.known) text += ` (${cell.known} known²)`;
-  return cell.crashed ? `${text}, ${cell.crashed} crashed` : text;
+  return matrixCell(results, target, runtime);
 }
 
 function benchText(target, runtime) {
