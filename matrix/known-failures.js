@@ -10,8 +10,9 @@ const KNOWN_FAILURES = [
     targets: /^(03-async-worker(\/progress-worker)?|04-tsfn(\/untyped|\/doorbell)?)$/,
     case: 'exit-in-timer',
     why:
-      "Bun's process.exit() called from a timer never returns while producers keep calling a " +
-      'thread-safe function (Node exits at once; from inside the callback Bun exits too): a runtime bug',
+      "Bun's process.exit() called from a timer returns only once other threads stop calling a " +
+      'thread-safe function, so with producers that never stop it never returns; Node and Deno ' +
+      'exit at once (matrix/repro/exit-from-timer.c, run by matrix/repro/run.sh)',
   },
   {
     runtime: 'bun',

@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Builds the reproduction with the system Node's headers and loads it in each runtime of
-# matrix/package.json (make matrix installs them): Deno aborts with a double free.
+# Builds each reproduction with the system Node's headers and loads it in each runtime of
+# matrix/package.json (make matrix installs them), printing the exit code and the time it took:
+#   async-cleanup-hook  Deno aborts with a double free (Node and Bun exit 0)
+#   exit-from-timer     Bun's process.exit() from a timer waits until another thread stops
+#                       calling a thread-safe function (Node and Deno exit at once)
 set -u
 cd "$(dirname "$0")"
+include=$(node -p 'path.join(path.dirname(path.dirname(process.execPath)), "include", "node")')
 mkdir -p build
 gcc -shared -fPIC -O1 -Wall -Wextra -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=repro \
-  -I/usr/include/node async-cleanup-hook.c -o build/async-cleanup-hook.node
-echo "require(\"$PWD/build/async-cleanup-hook.node\");" > build/load.cjs
+  -I"$include" async-cleanup-hook.c -o build/async-cleanup-hook.node
+echo "require(\"$PWD/build/async-cleanup-hook.node\");" > build/async-cleanup-hook.cjs
+gcc -shared -fPIC -O1 -Wall -Wextra -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=repro \
+  -I"$include" exit-from-timer.c -o build/exit-from-timer.node -lpthread
+echo "require(\"$PWD/build/exit-from-timer.node\").start(); setTimeout(() => process.exit(0), 20);" \
+  > build/exit-from-timer.cjs
 bin=../node_modules
-for runtime in node "$bin/bun/bin/bun.exe" "$bin/.bin/deno run -A"; do
-  $runtime build/load.cjs
-  echo "$runtime: exit $?"
+for repro in async-cleanup-hook exit-from-timer; do
+  for runtime in node "$bin/bun/bin/bun.exe" "$bin/.bin/deno run -A"; do
+    started=$(date +%s%N)
+    timeout 60 $runtime "build/$repro.cjs" > /dev/null 2>&1
+    code=$?
+    echo "$repro, $runtime: exit $code after $(( ($(date +%s%N) - started) / 1000000 )) ms"
+  done
 done
