@@ -1,0 +1,41 @@
+'use strict';
+// uv_async_send under every Node of the matrix: the same 1 000 000 unpaced items through this
+// chapter (its Node-API build loads on every Node), one process per Node, printing the libuv
+// that Node ships and how many wake-ups the sends coalesced into. The first row is the Node
+// running this script (the system's Node 20); 22, 24 and 26 come from matrix/node_modules,
+// which make matrix installs.
+//   node experiments/node-versions.js
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const MATRIX = path.join(__dirname, '..', '..', '..', 'matrix', 'node_modules');
+const COUNT = 1_000_000;
+
+function nodes() {
+  const others = [22, 24, 26].map((major) => path.join(MATRIX, `node${major}`, 'bin', 'node'));
+  const missing = others.filter((file) => !fs.existsSync(file));
+  if (missing.length) {
+    console.error(
+      `node-versions: ${missing.join(', ')} missing. Node 22, 24 and 26 come from matrix/package.json: ` +
+        'run `make matrix` first (or only `cd matrix && npm ci`, from the repository root).',
+    );
+    process.exit(2);
+  }
+  return [process.execPath, ...others];
+}
+
+// One Node: its versions, then the counters of coalescing.js as it prints them.
+function measure(node) {
+  const run = (args) => spawnSync(node, args, { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  const versions = JSON.parse(run(['-p', 'JSON.stringify(process.versions)']).stdout);
+  const result = run([path.join(__dirname, 'coalescing.js'), String(COUNT), '1', '0']);
+  if (result.status !== 0) throw new Error(`${node}: ${result.stderr}`);
+  const field = (name) => result.stdout.match(new RegExp(`^${name}:\\s+(\\S+)`, 'm'))?.[1] ?? '?';
+  return [`Node ${versions.node}`, versions.uv, field('sent \\(uv_async_send\\)'), field('wakeups')];
+}
+
+const rows = [['Node', 'libuv', 'uv_async_send calls', 'wake-ups']];
+for (const node of nodes()) rows.push(measure(node));
+const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
