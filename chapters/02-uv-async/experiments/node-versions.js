@@ -5,25 +5,11 @@
 // running this script (the system's Node 20); 22, 24 and 26 come from matrix/node_modules,
 // which make matrix installs.
 //   node experiments/node-versions.js
-const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const matrixNodes = require('../../../common/setup/matrix-nodes');
 
-const MATRIX = path.join(__dirname, '..', '..', '..', 'matrix', 'node_modules');
 const COUNT = 1_000_000;
-
-function nodes() {
-  const others = [22, 24, 26].map((major) => path.join(MATRIX, `node${major}`, 'bin', 'node'));
-  const missing = others.filter((file) => !fs.existsSync(file));
-  if (missing.length) {
-    console.error(
-      `node-versions: ${missing.join(', ')} missing. Node 22, 24 and 26 come from matrix/package.json: ` +
-        'run `make matrix` first (or only `cd matrix && npm ci`, from the repository root).',
-    );
-    process.exit(2);
-  }
-  return [process.execPath, ...others];
-}
 
 // One Node: its versions, then the counters of coalescing.js as it prints them.
 function measure(node) {
@@ -36,6 +22,6 @@ function measure(node) {
 }
 
 const rows = [['Node', 'libuv', 'uv_async_send calls', 'wake-ups']];
-for (const node of nodes()) rows.push(measure(node));
+for (const node of matrixNodes('node-versions')) rows.push(measure(node));
 const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
 for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());

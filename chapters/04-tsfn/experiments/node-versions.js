@@ -16,23 +16,12 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const matrixNodes = require('../../../common/setup/matrix-nodes');
 
 const ADDON = path.join(__dirname, 'versions');
 const REPO = path.join(__dirname, '..', '..', '..');
-const MATRIX = path.join(REPO, 'matrix', 'node_modules');
 
-function nodes() {
-  const others = [22, 24, 26].map((major) => path.join(MATRIX, `node${major}`, 'bin', 'node'));
-  const missing = others.filter((file) => !fs.existsSync(file));
-  if (missing.length) {
-    console.error(
-      `node-versions: ${missing.join(', ')} missing. Node 22, 24 and 26 come from matrix/package.json: ` +
-        'run `make matrix` first (or only `cd matrix && npm ci`, from the repository root).',
-    );
-    process.exit(2);
-  }
-  return [process.execPath, ...others];
-}
+const nodes = () => matrixNodes('node-versions');
 
 // Loads the addon; a process killed inside require() has printed 'require' as its last line.
 function load(api) {
