@@ -8,7 +8,7 @@
 //   flock /tmp/wakeup-bench.lock node chapters/04-tsfn/experiments/doorbell.js
 const fs = require('node:fs');
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { runInterleaved, median } = require('./fresh-processes');
 
 const COUNT = 5_000_000;
 const RUNS = 5;
@@ -40,26 +40,13 @@ async function child(config) {
   console.log(JSON.stringify({ seconds, mainCpuMs, peakRssMb, stats }));
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function spread(values, digits) {
   const f = (v) => v.toFixed(digits);
   return `${f(median(values))} (${f(Math.min(...values))}–${f(Math.max(...values))})`;
 }
 
 function main() {
-  const results = CONFIGS.map(() => []);
-  for (let run = 0; run < RUNS; run++) {
-    CONFIGS.forEach((config, c) => {
-      const out = execFileSync(process.execPath, [__filename, JSON.stringify(config)], {
-        encoding: 'utf8',
-      });
-      results[c].push(JSON.parse(out));
-    });
-  }
+  const results = runInterleaved(__filename, CONFIGS, RUNS);
   console.log(`${COUNT} items, 1 producer, unpaced; medians (min–max) of ${RUNS} fresh processes`);
   const columns = ['M items/s', 'main-thread CPU ms per M', 'peak RSS MB', 'wake-ups'];
   const widths = [20, 26, 12, 9];

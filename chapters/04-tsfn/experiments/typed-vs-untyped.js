@@ -5,7 +5,7 @@
 // Run it under the shared lock, alone on the machine:
 //   flock /tmp/wakeup-bench.lock node chapters/04-tsfn/experiments/typed-vs-untyped.js
 const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+const { runInterleaved, median } = require('./fresh-processes');
 
 const COUNT = 2_000_000;
 const RUNS = 5;
@@ -31,21 +31,8 @@ async function child(config) {
   console.log(JSON.stringify({ seconds, baselineRssMb: baselineRss / 1e6, peakRssMb, stats }));
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function main() {
-  const results = CONFIGS.map(() => []);
-  for (let run = 0; run < RUNS; run++) {
-    CONFIGS.forEach((config, c) => {
-      const out = execFileSync(process.execPath, [__filename, JSON.stringify(config)], {
-        encoding: 'utf8',
-      });
-      results[c].push(JSON.parse(out));
-    });
-  }
+  const results = runInterleaved(__filename, CONFIGS, RUNS);
   console.log(`${COUNT} items, 1 producer, unpaced; medians of ${RUNS} fresh processes`);
   const columns = ['M items/s', 'peak RSS MB', '(baseline)', 'wake-ups', 'peak backlog'];
   console.log(['configuration'.padEnd(24), ...columns].join('  '));
