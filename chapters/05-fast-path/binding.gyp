@@ -8,6 +8,7 @@
   },
   "targets": [
     { "target_name": "texample" },
-    { "target_name": "texample_symmetric", "defines": ["TEXAMPLE_SYMMETRIC_FENCES"] }
+    { "target_name": "texample_symmetric", "defines": ["TEXAMPLE_SYMMETRIC_FENCES"] },
+    { "target_name": "texample_no_prefetch", "defines": ["TEXAMPLE_NO_PREFETCH"] }
   ]
 }

@@ -300,9 +300,8 @@ bool Texample::CallEach(napi_value module, napi_value callback, Ring& ring, uint
     napi_handle_scope scope;
     if (napi_open_handle_scope(env_, &scope) != napi_ok) return false;
     for (; position < scope_end; ++position) {
-      const Item& item = ring.At(position);
-      napi_create_double(env_, ToNumber(item.value), &argv[0]);
-      if (argc == 2) napi_create_double(env_, ToNumber(item.sent_ns), &argv[1]);
+      napi_create_double(env_, ToNumber(ring.ValueAt(position)), &argv[0]);
+      if (argc == 2) napi_create_double(env_, ToNumber(ring.StampAt(position)), &argv[1]);
       if (napi_call_function(env_, module, callback, argc, argv, &ignored) != napi_ok &&
           !ReportPendingException()) {
         js_runs = false;
@@ -399,11 +398,11 @@ Napi::ArrayBuffer Texample::BatchBuffer(Napi::Reference<Napi::ArrayBuffer>& buff
 void Texample::CopyItems(Ring& ring, uint64_t end, double* values, double* stamps) {
   const uint64_t head = ring.Head();
   for (uint64_t position = head; position < end; ++position) {
-    values[position - head] = ToNumber(ring.At(position).value);
+    values[position - head] = ToNumber(ring.ValueAt(position));
   }
   if (stamps != nullptr) {
     for (uint64_t position = head; position < end; ++position) {
-      stamps[position - head] = ToNumber(ring.At(position).sent_ns);
+      stamps[position - head] = ToNumber(ring.StampAt(position));
     }
   }
   ring.Release(end);
@@ -429,9 +428,9 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still closing");
   producer_count_ = options.stream.producers;
   rings_.reset(new Ring[producer_count_]);
-  for (unsigned k = 0; k < producer_count_; ++k) rings_[k].Allocate(options.ring_size);
-  ends_.assign(producer_count_, 0);
   stamp_ = options.stream.stamp;
+  for (unsigned k = 0; k < producer_count_; ++k) rings_[k].Allocate(options.ring_size, stamp_);
+  ends_.assign(producer_count_, 0);
   batch_ = options.batch;
   if (batch_) {
     const size_t bytes = producer_count_ * options.ring_size * sizeof(double);

@@ -1,9 +1,11 @@
 'use strict';
-// Chapter 5 beside the JS-call floor, unpaced, one producer, each figure the median of three
-// fresh processes (bench/run-one.js, the harness's own runner, so the same checks run):
+// Chapter 5 beside the JS-call floor, unpaced, one producer, each figure the median of five
+// fresh processes, interleaved (bench/run-one.js, the harness's own runner, so the same checks and
+// the same warm-up run):
 //   - the floor: a native loop calling the callback, one HandleScope per 1000 calls (Node-API);
 //   - per-item mode, and batch mode with a callback that adds every value (as light as the
-//     floor's callback); each also built with symmetric fences (a seq_cst fence per push).
+//     floor's callback); each also built with symmetric fences (a seq_cst fence per push), and
+//     batch mode built without the producer's write prefetch (ring.h).
 //   node experiments/throughput.js [items]      (default 3 000 000; batch mode gets 10 times more)
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -24,14 +26,19 @@ function run(job) {
   return result;
 }
 
-function median(job, pick) {
-  const values = [run(job), run(job), run(job)].map(pick).sort((a, b) => a - b);
-  return values[1];
+const RUNS = 5;
+
+// Each configuration in RUNS fresh processes, interleaved run by run so that a slow minute of the
+// machine touches every row alike; the median run of each.
+function medians(rows) {
+  const values = rows.map(() => []);
+  for (let r = 0; r < RUNS; r++) rows.forEach(([, job, pick], k) => values[k].push(pick(run(job))));
+  return values.map((list) => list.sort((a, b) => a - b)[RUNS >> 1]);
 }
 
 function stream(modulePath, { count = ITEMS, startOptions, callback, checks } = {}) {
   const job = { kind: 'stream', target: { modulePath, startOptions, callback }, options: { count, rate: 0 }, checks };
-  return median(job, (r) => r.deliveredPerSec);
+  return [job, (r) => r.deliveredPerSec];
 }
 
 function batch(modulePath) {
@@ -42,19 +49,20 @@ function main() {
   buildFloor();
   const chapter = path.join(__dirname, '..');
   const floorJob = { kind: 'js-call-floor', calls: ITEMS, callsPerScope: 1000, api: 'node-api' };
-  const floor = median(floorJob, (r) => r.callsPerSec);
   const rows = [
-    ['JS-call floor (Node-API, scope per 1000 calls)', floor],
-    ['per-item mode', stream(chapter)],
-    ['per-item mode, symmetric fences', stream(path.join(__dirname, 'symmetric.js'))],
-    ['batch mode, callback adds every value', batch(chapter)],
-    ['batch mode, symmetric fences', batch(path.join(__dirname, 'symmetric.js'))],
+    ['JS-call floor (Node-API, scope per 1000 calls)', floorJob, (r) => r.callsPerSec],
+    ['per-item mode', ...stream(chapter)],
+    ['per-item mode, symmetric fences', ...stream(path.join(__dirname, 'symmetric.js'))],
+    ['batch mode, callback adds every value', ...batch(chapter)],
+    ['batch mode, symmetric fences', ...batch(path.join(__dirname, 'symmetric.js'))],
+    ['batch mode, no write prefetch', ...batch(path.join(__dirname, 'no-prefetch.js'))],
   ];
-  console.log(`${ITEMS} items (batch mode: ${ITEMS * 10}), median of 3 processes each`);
-  for (const [name, perSec] of rows) {
-    const share = (perSec / floor).toFixed(2);
-    console.log(`${name.padEnd(48)} ${(perSec / 1e6).toFixed(1).padStart(6)} M items/s  ${share.padStart(5)}× floor`);
-  }
+  const perSec = medians(rows);
+  console.log(`${ITEMS} items (batch mode: ${ITEMS * 10}), median of ${RUNS} interleaved processes each`);
+  rows.forEach(([name], k) => {
+    const share = (perSec[k] / perSec[0]).toFixed(2);
+    console.log(`${name.padEnd(48)} ${(perSec[k] / 1e6).toFixed(1).padStart(6)} M items/s  ${share.padStart(5)}× floor`);
+  });
 }
 
 main();
