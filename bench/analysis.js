@@ -126,6 +126,14 @@ function coalescing(stats) {
   };
 }
 
+// Run by run: each run's items per second over the floor's run of the same round (both fresh
+// processes, minutes apart at most), for the rounds both have.
+function perRound(runs, floorByRound) {
+  return runs
+    .filter((run) => floorByRound.has(run.round))
+    .map((run) => ({ round: run.round, ratio: run.deliveredPerSec / floorByRound.get(run.round) }));
+}
+
 const good = (runs) => runs.filter((run) => !run.error && !(run.problems?.length));
 
 function floors(results) {
@@ -145,6 +153,9 @@ function floors(results) {
   const native = (floor) => of('native-floor', (job) => job.floor === floor)[0];
   const bench = (run) => run.benchmarks?.[0];
   runs.ring = values(native('ring'), (run) => bench(run)?.items_per_second);
+  // The V8 JS-call floor's runs by round, for ratios taken round by round (see perRound).
+  const v8Entry = of('js-call-floor', (job) => (job.api ?? 'node-api') === 'v8' && job.callsPerScope === 1000)[0];
+  const byRound = { 'v8/1000': new Map(v8Entry ? good(v8Entry.runs).map((run) => [run.round, run.callsPerSec]) : []) };
   const latencyFloor = (floor) => {
     const entry = native(floor);
     if (!entry) return null;
@@ -165,6 +176,7 @@ function floors(results) {
     jsLoopSum: median(runs.jsLoopSum),
     ring: median(runs.ring),
     runs,
+    byRound,
     intervals: Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, bootstrapMedian(list)])),
     uvPingPongNs: median(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
     uvPingPong: bootstrapMedian(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
@@ -223,7 +235,8 @@ function summarizeTarget(results, target, floor) {
   const one = unpaced(1);
   const two = unpaced(2);
   const oneRuns = speeds(unpacedEntry(1));
-  const batchSumRuns = speeds(streamEntries(results, target.name, 'batch-sum')[0]);
+  const batchSumEntry = streamEntries(results, target.name, 'batch-sum')[0];
+  const batchSumRuns = speeds(batchSumEntry);
   const problems = results
     .filter((r) => r.job.targetName === target.name)
     .flatMap((r) => r.runs.flatMap((run) => (run.error ? [run.error] : run.problems ?? [])));
@@ -249,6 +262,9 @@ function summarizeTarget(results, target, floor) {
     latencySamples: sampleSets.length ? sampleSets.flat().sort((a, b) => a - b) : null,
     throughputRuns: oneRuns,
     batchSumRuns,
+    // Each round's batch-sum over the same round's V8 JS-call floor: the worst of them is what
+    // "in every run" is held to.
+    batchSumOverV8ByRound: batchSumEntry ? perRound(good(batchSumEntry.runs), floor.byRound['v8/1000']) : [],
     throughput: oneRuns.length ? median(oneRuns) : null,
     throughputCI: bootstrapMedian(oneRuns),
     throughput2: two?.deliveredPerSec ?? null,
@@ -305,6 +321,7 @@ function summarize(report) {
       overV8: bootstrapRatio(row.throughputRuns, floor.runs['v8/1000']),
       overTsfn: tsfn ? bootstrapRatio(row.throughputRuns, tsfn.throughputRuns) : null,
       sumOverNodeApi: bootstrapRatio(row.batchSumRuns, floor.runs['node-api/1000']),
+      sumOverV8: bootstrapRatio(row.batchSumRuns, floor.runs['v8/1000']),
     };
   }
   return { floor, rows };
