@@ -90,3 +90,32 @@ describe('05-fast-path batch mode', { skip }, () => {
     checkTransferred(runInChild(body));
   });
 });
+
+describe('05-fast-path pollUs', { skip }, () => {
+  it('rejects a window that is not an integer from 0 to 1000 µs, naming the option', () => {
+    const texample = require(CHAPTER);
+    for (const pollUs of [-1, 1001, 0.5, NaN, Infinity]) {
+      assert.throws(() => texample.start({ count: 1, pollUs }), {
+        name: 'RangeError',
+        message: /^option 'pollUs' must be /,
+      });
+    }
+    for (const pollUs of ['5', true, null, 5n]) {
+      assert.throws(() => texample.start({ count: 1, pollUs }), { name: 'TypeError', message: /^option 'pollUs'/ });
+    }
+  });
+
+  it('with a window longer than the gap between items, every item arrives once, in order', () => {
+    const { status, stderr, result } = runInChild(`async (texample) => {
+      let next = 0, wrong = 0;
+      texample.callback = (i) => { if (i !== next) wrong++; next = i + 1; };
+      const stats = await texample.start({ count: 3000, rate: 20000, pollUs: 1000 });
+      return { wrong, next, stats };
+    }`);
+    assert.equal(status, 0, stderr);
+    assert.equal(result.wrong, 0);
+    assert.equal(result.next, 3000);
+    assert.equal(result.stats.delivered, 3000);
+    assert.equal(result.stats.dropped, 0);
+  });
+});

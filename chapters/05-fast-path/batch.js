@@ -14,7 +14,7 @@
 // Same options as index.js, except batch, which is always on.
 const { createTexample } = require('../../common/texample');
 const { loadAddon } = require('../../common/addon');
-const { ringSize } = require('./start-options');
+const { ringSize, pollUs } = require('./start-options');
 
 const binding = loadAddon(__dirname, 'texample', { mechanism: 'libuv' });
 
@@ -79,4 +79,4 @@ const batchBinding = {
   stats: () => binding.stats(),
 };
 
-module.exports = createTexample(batchBinding, { ringSize });
+module.exports = createTexample(batchBinding, { ringSize, pollUs });

@@ -1,6 +1,6 @@
 'use strict';
 // Chapter 5: the fast path. Loads this chapter's build and exposes the texample contract
-// (docs/contract.md), plus this chapter's own start() options, batch and ringSize
+// (docs/contract.md), plus this chapter's own start() options, batch, ringSize and pollUs
 // (start-options.js).
 const { createTexample } = require('../../common/texample');
 const { loadAddon } = require('../../common/addon');

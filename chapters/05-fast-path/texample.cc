@@ -39,7 +39,18 @@ struct Options {
   texample::StreamOptions stream;
   bool batch = false;          // one call per wake-up with Float64Arrays, instead of one per item
   uint64_t ring_size = 65536;  // slots per producer's ring, a power of two
+  uint64_t poll_ns = 0;        // busy-poll window after a delivery (pollUs), 0: none
 };
+
+// Main thread, between two looks at the rings while busy-polling: a spin-wait hint, which also
+// leaves the core's other hardware thread, if any, room to run.
+void PauseBriefly() {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 // Values and send times are below 2^63 (values below 2^53, by the contract), so the signed
 // conversion, a single instruction, is exact where the unsigned one would need a branch.
@@ -71,6 +82,7 @@ class Texample {
   static void OnClosed(uv_handle_t* handle);
   uv_handle_t* Handle() { return reinterpret_cast<uv_handle_t*>(&async_); }
   void Drain();
+  void DeliverSnapshot();
   uint64_t TakeSnapshot();
   void Deliver();
   Napi::Function LookUpCallback(Napi::Object module);
@@ -83,6 +95,7 @@ class Texample {
   bool ReportException(const Napi::Error& error);
   void DropSnapshot();
   bool AnythingQueued() const;
+  bool PollForWork() const;
   void SleepOrComeBack(bool took_items);
   void End();
   void Settle();
@@ -109,7 +122,10 @@ class Texample {
   alignas(64) State state_ = State::kIdle;
   bool stamp_ = false;
   bool batch_ = false;
-  std::vector<uint64_t> ends_;  // per ring: one past the last item this wake-up takes
+  uint64_t poll_ns_ = 0;           // see PollForWork(); the two times below only with it
+  uint64_t wake_up_began_ns_ = 0;  // when the current callback began
+  uint64_t last_delivery_ns_ = 0;  // when the latest delivery began
+  std::vector<uint64_t> ends_;     // per ring: one past the last item this wake-up takes
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
   Napi::FunctionReference on_done_;
@@ -183,23 +199,32 @@ void Texample::OnWakeUp(uv_async_t* async) { static_cast<Texample*>(async->data)
 // (the environment going away) is reported, and what this wake-up took is dropped.
 void Texample::Drain() {
   if (state_ != State::kRunning && state_ != State::kStopping) return;
-  // Read "all done" before the tails: a producer's last push happens before it reports done
-  // (acquire in AllDone), so if they were all done then, this wake-up takes the very last item.
-  const bool producers_done = producers_.AllDone();
-  const bool took_items = TakeSnapshot() > 0;
-  if (took_items) {
-    try {
-      Deliver();
-    } catch (const Napi::Error& error) {
-      ReportException(error);
-    }
-    DropSnapshot();  // what Deliver() could not hand to JS: nothing, unless JS cannot run
-  }
+  if (poll_ns_ != 0) wake_up_began_ns_ = texample::MonotonicNs();
+  bool producers_done;
+  bool took_items;
+  do {
+    // Read "all done" before the tails: a producer's last push happens before it reports done
+    // (acquire in AllDone), so if they were all done then, this pass takes the very last item.
+    producers_done = producers_.AllDone();
+    took_items = TakeSnapshot() > 0;
+    if (took_items) DeliverSnapshot();
+  } while (took_items && !producers_done && PollForWork());  // pollUs only: see PollForWork()
   if (producers_done) {
     End();
   } else {
     SleepOrComeBack(took_items);
   }
+}
+
+// Main thread. Hands what TakeSnapshot() took to JS.
+void Texample::DeliverSnapshot() {
+  if (poll_ns_ != 0) last_delivery_ns_ = texample::MonotonicNs();
+  try {
+    Deliver();
+  } catch (const Napi::Error& error) {
+    ReportException(error);
+  }
+  DropSnapshot();  // what Deliver() could not hand to JS: nothing, unless JS cannot run
 }
 
 // Main thread. Fixes what this wake-up takes: every item published so far, up to the ring's
@@ -229,7 +254,7 @@ uint64_t Texample::TakeSnapshot() {
 // With work left over from this wake-up this thread does not sleep at all: it sends to itself,
 // so that the next loop iteration (after timers and I/O had their turn) drains again.
 void Texample::SleepOrComeBack(bool took_items) {
-  if (!took_items && !AnythingQueued()) {
+  if (!took_items && !AnythingQueued() && !PollForWork()) {
     armed_.store(true, std::memory_order_release);
     fence_.Heavy();
     if (!AnythingQueued() && !producers_.AllDone()) return;          // asleep: the next push sends
@@ -246,6 +271,27 @@ bool Texample::AnythingQueued() const {
   return false;
 }
 // excerpt-end: sleep
+
+// excerpt-begin: poll
+// Main thread, with pollUs: after a delivery, instead of sleeping at once, keep looking at the
+// rings until poll_ns_ after that delivery; true as soon as an item (or the producers' end) is
+// there. Drain() then delivers it in the same callback: no sleep, no wake-up between the cores,
+// no loop iteration, which is the point. The cost is this thread's CPU while it looks, and the
+// loop's timers and I/O, which wait: so one callback looks for at most poll_ns_ from its start,
+// however many items keep arriving, and then returns to the loop. The rings are only read here
+// (armed_ stays false, so producers do not send), and nothing of the sleep handshake changes.
+// Each look reads every ring's tail, whose cache line the producer must then take back: a price
+// paid only while the window is open. PauseBriefly() tells the core that this is a spin-wait.
+bool Texample::PollForWork() const {
+  if (poll_ns_ == 0) return false;
+  const uint64_t until = std::min(last_delivery_ns_, wake_up_began_ns_) + poll_ns_;
+  while (texample::MonotonicNs() < until) {
+    if (AnythingQueued() || producers_.AllDone()) return true;
+    PauseBriefly();
+  }
+  return false;
+}
+// excerpt-end: poll
 
 // excerpt-begin: deliver
 // Main thread. One callback scope per wake-up: microtasks and process.nextTick callbacks queued
@@ -432,6 +478,7 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   for (unsigned k = 0; k < producer_count_; ++k) rings_[k].Allocate(options.ring_size, stamp_);
   ends_.assign(producer_count_, 0);
   batch_ = options.batch;
+  poll_ns_ = options.poll_ns;
   if (batch_) {
     const size_t bytes = producer_count_ * options.ring_size * sizeof(double);
     values_buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env_, bytes));
@@ -563,6 +610,7 @@ Options ToOptions(Napi::Object options) {
   out.stream.stamp = options.Get("stamp").ToBoolean().Value();
   if (options.Has("batch")) out.batch = options.Get("batch").ToBoolean().Value();
   if (options.Has("ringSize")) out.ring_size = uint64_t(NumberField(options, "ringSize"));
+  if (options.Has("pollUs")) out.poll_ns = uint64_t(NumberField(options, "pollUs")) * 1000;
   return out;
 }
 

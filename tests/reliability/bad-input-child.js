@@ -20,8 +20,8 @@ const MAX_INTERVAL_MS = 2 ** 31 - 1;
 const HOUR_MS = 3_600_000;
 
 // Option kinds. The common ones as docs/contract.md's table states them; queueSize and blocking
-// as chapters/04-tsfn/README.md does; drain as chapters/02-uv-async's page does; batch and
-// ringSize as chapters/05-fast-path/start-options.js does. `mayRefuse`: a pace slower than the
+// as chapters/04-tsfn/README.md does; drain as chapters/02-uv-async's page does; batch, ringSize
+// and pollUs as chapters/05-fast-path/start-options.js does. `mayRefuse`: a pace slower than the
 // slowest intervalMs (one item per 2^31-1 ms) may be refused with a RangeError or accepted; if
 // accepted, nothing may be sent before it is due. An option a chapter adds without a kind here
 // fails the run: its values would go untested.
@@ -44,6 +44,7 @@ const KINDS = {
     type: 'number',
     valid: (v) => Number.isInteger(v) && v >= 2 && v <= 2 ** 20 && (v & (v - 1)) === 0,
   },
+  pollUs: { type: 'number', valid: (v) => Number.isInteger(v) && v >= 0 && v <= 1000 },
 };
 
 const revoked = Proxy.revocable({}, {});
