@@ -147,8 +147,10 @@ function series(size) {
   const producers = [];
   const once = [];
   for (const target of all) {
-    // The trampoline is held to the JS-loop floor, so it delivers as many items as that floor's loop.
-    const unpacedCount = target.technique === 'trampoline' ? s.loopItems : s.unpacedItems;
+    // The trampoline is held to the JS-loop floor, so it delivers as many items as that floor's
+    // loop; so does a batch callback, which runs the same loop over each batch.
+    const loops = target.technique === 'trampoline' || target.callback === 'batch';
+    const unpacedCount = loops ? s.loopItems : s.unpacedItems;
     throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }));
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.

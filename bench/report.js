@@ -4,7 +4,7 @@
 // Prints a short summary table in the terminal.
 const fs = require('node:fs');
 const path = require('node:path');
-const { summarize, decisions, verdict } = require('./analysis');
+const { summarize, decisions, verdict, ratio } = require('./analysis');
 const { label, targetsOf, cellText } = require('../matrix/summary');
 const charts = require('./charts');
 
@@ -378,7 +378,21 @@ function fastPathSection({ rows, floor }) {
     `delivered, when the wake-up's callback scope closes: it reaches \`'uncaughtException'\` (or ends the ` +
     `process) at the end of the same wake-up, where per-item mode reports it at once, and the items after ` +
     `it in the same batch are still delivered.\n\n` +
-    `${table(['target', 'goal', 'this run', ''], body)}\n`
+    `${table(['target', 'goal', 'this run', ''], body)}\n` +
+    trampolineBoundNote(floor)
+  );
+}
+
+// The two trampoline goals against each other: the JS-loop floor, the same callback in a loop
+// written by hand, is itself some multiple of the V8 JS-call floor, and the 4× goal asks for the
+// matching share of it.
+function trampolineBoundNote(floor) {
+  const loopOverV8 = ratio(floor.jsLoop, floor.jsCall.v8?.best);
+  if (!Number.isFinite(loopOverV8)) return '';
+  return (
+    `\nThe two trampoline goals bound each other: the JS-loop floor (the same callback from a loop written ` +
+    `by hand) is ${loopOverV8.toFixed(2)}× the V8 JS-call floor in this run, so 4× the V8 floor asks the ` +
+    `trampoline for ${Math.round(400 / loopOverV8)}% of the JS-loop floor.\n`
   );
 }
 
