@@ -235,6 +235,7 @@ function summarizeTarget(results, target, floor) {
   const one = unpaced(1);
   const two = unpaced(2);
   const oneRuns = speeds(unpacedEntry(1));
+  const sumEachRuns = speeds(streamEntries(results, target.name, 'sum-each')[0]);
   const batchSumEntry = streamEntries(results, target.name, 'batch-sum')[0];
   const batchSumRuns = speeds(batchSumEntry);
   const problems = results
@@ -262,6 +263,9 @@ function summarizeTarget(results, target, floor) {
     latencySamples: sampleSets.length ? sampleSets.flat().sort((a, b) => a - b) : null,
     throughputRuns: oneRuns,
     batchSumRuns,
+    // The trampoline with the JS-call floor's own callback (adds each value).
+    sumEachRuns,
+    sumEachCI: bootstrapMedian(sumEachRuns),
     // Each round's batch-sum over the same round's V8 JS-call floor: the worst of them is what
     // "in every run" is held to.
     batchSumOverV8ByRound: batchSumEntry ? perRound(good(batchSumEntry.runs), floor.byRound['v8/1000']) : [],
@@ -322,6 +326,7 @@ function summarize(report) {
       overTsfn: tsfn ? bootstrapRatio(row.throughputRuns, tsfn.throughputRuns) : null,
       sumOverNodeApi: bootstrapRatio(row.batchSumRuns, floor.runs['node-api/1000']),
       sumOverV8: bootstrapRatio(row.batchSumRuns, floor.runs['v8/1000']),
+      sumEachOverV8: bootstrapRatio(row.sumEachRuns, floor.runs['v8/1000']),
     };
   }
   return { floor, rows };

@@ -33,6 +33,7 @@ const SIZES = {
     producerItems: 20000,
     busyItems: 5000,
     batchItems: 500000,
+    sumEachItems: 500000,
     floorCalls: 200000,
     loopItems: 500000,
     pingPongs: 500,
@@ -47,7 +48,8 @@ const SIZES = {
     unpacedItems: 500000,
     producerItems: 150000,
     busyItems: 100000,
-    batchItems: 30000000,
+    batchItems: 60000000,
+    sumEachItems: 20000000,
     floorCalls: 2000000,
     loopItems: 5000000,
     pingPongs: 5000,
@@ -62,7 +64,8 @@ const SIZES = {
     unpacedItems: 5000000,
     producerItems: 2000000,
     busyItems: 1000000,
-    batchItems: 100000000,
+    batchItems: 200000000,
+    sumEachItems: 100000000,
     floorCalls: 10000000,
     loopItems: 50000000,
     pingPongs: 100000,
@@ -85,7 +88,7 @@ const ALTERNATIVES = [
 // the ring floor bounds batch mode; the paced eventfd floors bound idle latency, with the threads
 // on two CPUs, on one, and where the scheduler puts them (as a chapter's threads run).
 const NATIVE_SERIES = {
-  ring: 'BM_Ring_ProducerConsumer/ring_size:65536/min_batch:32768',
+  ring: 'BM_Ring_ProducerConsumer/ring_size:65536/look_us:10',
   eventfdCrossCpu: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:0/sender_spins:0',
   eventfdSameCpu: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:1/sender_spins:0',
   eventfdUnpinned: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:2/sender_spins:0',
@@ -152,6 +155,11 @@ function series(size) {
     const loops = target.technique === 'trampoline' || target.callback === 'batch';
     const unpacedCount = loops ? s.loopItems : s.unpacedItems;
     throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }));
+    if (target.technique === 'trampoline') {
+      // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
+      // divided by that floor with the same callback on both sides.
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each' }));
+    }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
       throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum' }));
@@ -193,7 +201,7 @@ const SPAWN_S = 0.15;
 function estimateSeconds(job) {
   switch (job.kind) {
     case 'stream': {
-      const rate = job.options.rate || 3e6 * (job.checks === 'sum' ? 20 : 1);
+      const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
       return SPAWN_S + job.options.count / rate + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':
