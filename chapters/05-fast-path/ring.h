@@ -1,7 +1,8 @@
 // A bounded ring of items between one producer thread and the main thread (single producer,
 // single consumer), with backpressure: a producer that finds its ring full sleeps until the main
 // thread has emptied half of it. Nothing is dropped, and while there is room a push is two plain
-// stores: no lock, no read-modify-write, no fence. Chapter 5 gives every producer its own ring.
+// stores (three with send times) and, once per cache line, a prefetch: no lock, no
+// read-modify-write, no fence. Chapter 5 gives every producer its own ring.
 #pragma once
 
 #include <algorithm>
@@ -66,12 +67,14 @@ class Ring {
   // excerpt-end: push
 
   // excerpt-begin: prefetch
-  // Producer thread, at the first slot of a cache line. The main thread has read every slot of
-  // the last lap, so each line this thread comes back to must first be taken back from the main
-  // thread's core (a request for ownership, a round trip between cores). Stores leave a core in
-  // program order: one store waiting for its line holds back every later one, the store buffer
-  // fills after a line or two, and the producer runs at one line per round trip. Asking for the
-  // lines kPrefetchAhead slots early, outside the store buffer, lets those round trips overlap.
+  // Producer thread, once per line's worth of slots. The main thread has read every slot of the
+  // last lap, so each line this thread comes back to must first be taken back from the main
+  // thread's core (a request for ownership, a round trip between cores). On x86 stores leave a
+  // core in program order: one store waiting for its line holds back every later one, the store
+  // buffer fills after a line or two, and the producer runs at one line per round trip. Asking
+  // for the lines kPrefetchAhead slots early, outside the store buffer, lets those round trips
+  // overlap; a weakly ordered core (ARM64) may let its stores pass each other, and still gains
+  // from having the line before the store needs it.
   // The line asked for may still hold slots the main thread has not read (a nearly full ring):
   // a hint changes no result, it only moves that line early. TEXAMPLE_NO_PREFETCH builds the
   // ring without it, which experiments/throughput.js measures.
