@@ -5,8 +5,8 @@
 // system) per second of stream. A window shorter than the gap between items never catches the
 // next one; a longer one catches every item, and the main thread never sleeps.
 //   node experiments/busy-poll.js
-const { execFileSync } = require('node:child_process');
 const { createHistogram } = require('node:perf_hooks');
+const { runInterleaved, median, runAsChildOrMain } = require('./fresh-processes');
 
 const WINDOWS_US = [0, 50, 200, 1000];
 const RATES = [1000, 10000]; // items per second: 1000 µs and 100 µs between items
@@ -37,19 +37,9 @@ async function child({ pollUs, rate }) {
   );
 }
 
-function median(values) {
-  return [...values].sort((a, b) => a - b)[values.length >> 1];
-}
-
 function main() {
   const configs = RATES.flatMap((rate) => WINDOWS_US.map((pollUs) => ({ rate, pollUs })));
-  const runs = configs.map(() => []);
-  for (let r = 0; r < RUNS; r++) {
-    configs.forEach((config, k) => {
-      const output = execFileSync(process.execPath, [__filename, JSON.stringify(config)], { encoding: 'utf8' });
-      runs[k].push(JSON.parse(output.trim().split('\n').at(-1)));
-    });
-  }
+  const runs = runInterleaved(__filename, configs, RUNS);
   console.log(`one producer, ${SECONDS} s per process, median of ${RUNS} interleaved processes each`);
   console.log('rate/s  pollUs  p50 µs  p99 µs  CPU ms per s');
   configs.forEach(({ rate, pollUs }, k) => {
@@ -61,11 +51,4 @@ function main() {
   });
 }
 
-if (process.argv[2]?.startsWith('{')) {
-  child(JSON.parse(process.argv[2])).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+runAsChildOrMain(child, main);

@@ -8,7 +8,7 @@
 // Each figure is the median of five fresh processes, interleaved run by run. Every process calls
 // its callback 100 000 times and runs an untimed stream of 100 000 items before the timed one.
 //   node experiments/trampoline.js [items]      (default 5 000 000)
-const { execFileSync } = require('node:child_process');
+const { runInterleaved, median, runAsChildOrMain } = require('./fresh-processes');
 
 const ITEMS = Number(process.argv[2] ?? 5e6);
 const RUNS = 5;
@@ -64,21 +64,14 @@ async function child({ row, items }) {
   console.log(JSON.stringify({ perSec: items / seconds }));
 }
 
-function run(args) {
-  const output = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return JSON.parse(output.trim().split('\n').at(-1));
-}
-
 function main() {
-  const measure = (row) => () => run([__filename, JSON.stringify({ row, items: ITEMS })]).perSec;
   const rows = [
-    ['JS-loop floor (same callback, 65 536 per loop)', measure('loop')],
-    ['trampoline, callback set once', measure('once')],
-    ['trampoline, callback replaced once', measure('replaced')],
+    ['JS-loop floor (same callback, 65 536 per loop)', 'loop'],
+    ['trampoline, callback set once', 'once'],
+    ['trampoline, callback replaced once', 'replaced'],
   ];
-  const values = rows.map(() => []);
-  for (let r = 0; r < RUNS; r++) rows.forEach(([, measure], k) => values[k].push(measure()));
-  const medians = values.map((list) => list.sort((a, b) => a - b)[RUNS >> 1]);
+  const runs = runInterleaved(__filename, rows.map(([, row]) => ({ row, items: ITEMS })), RUNS);
+  const medians = runs.map((list) => median(list.map((run) => run.perSec)));
   console.log(`${ITEMS} items, median of ${RUNS} interleaved processes each`);
   rows.forEach(([name], k) => {
     const share = ((100 * medians[k]) / medians[0]).toFixed(0);
@@ -86,11 +79,4 @@ function main() {
   });
 }
 
-if (process.argv[2]?.startsWith('{')) {
-  child(JSON.parse(process.argv[2])).catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-} else {
-  main();
-}
+runAsChildOrMain(child, main);
