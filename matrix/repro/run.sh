@@ -4,6 +4,9 @@
 #   async-cleanup-hook  Deno aborts with a double free (Node and Bun exit 0)
 #   exit-from-timer     Bun's process.exit() from a timer waits until another thread stops
 #                       calling a thread-safe function (Node and Deno exit at once)
+#   late-calls          Deno calls call_js with a real env after an Abort: for the calls queued
+#                       before it, and, with no function, for calls that raced it, after the
+#                       finalizer (Node and Bun: only a null env); prints the calls by kind
 set -u
 cd "$(dirname "$0")"
 include=$(node -p 'path.join(path.dirname(path.dirname(process.execPath)), "include", "node")')
@@ -15,12 +18,27 @@ gcc -shared -fPIC -O1 -Wall -Wextra -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=repr
   -I"$include" exit-from-timer.c -o build/exit-from-timer.node -lpthread
 echo "require(\"$PWD/build/exit-from-timer.node\").start(); setTimeout(() => process.exit(0), 20);" \
   > build/exit-from-timer.cjs
+gcc -shared -fPIC -O1 -Wall -Wextra -DNAPI_VERSION=8 -DNODE_GYP_MODULE_NAME=repro \
+  -I"$include" late-calls.c -o build/late-calls.node -lpthread
+cat > build/late-calls.cjs << END
+const repro = require("$PWD/build/late-calls.node");
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+(async () => {
+  for (let stream = 0; stream < 200; stream++) {
+    repro.start();
+    await sleep(1);
+    repro.stop();
+    await sleep(5);
+  }
+  console.log(repro.counts());
+})();
+END
 bin=../node_modules
-for repro in async-cleanup-hook exit-from-timer; do
+for repro in async-cleanup-hook exit-from-timer late-calls; do
   for runtime in node "$bin/bun/bin/bun.exe" "$bin/.bin/deno run -A"; do
     started=$(date +%s%N)
-    timeout 60 $runtime "build/$repro.cjs" > /dev/null 2>&1
+    output=$(timeout 60 $runtime "build/$repro.cjs" 2> /dev/null)
     code=$?
-    echo "$repro, $runtime: exit $code after $(( ($(date +%s%N) - started) / 1000000 )) ms"
+    echo "$repro, $runtime: exit $code after $(( ($(date +%s%N) - started) / 1000000 )) ms${output:+: $output}"
   done
 done
