@@ -31,16 +31,6 @@ const KNOWN_FAILURES = [
       'the exception value is lost between napi_get_and_clear_last_exception and ' +
       "napi_fatal_exception inside node-addon-api's thread-safe function call_js",
   },
-  {
-    runtime: 'deno',
-    targets: /^04-tsfn(\/untyped|\/blocking-bounded)?$/,
-    case: /^stop-(in-callback|and-restart)$/,
-    why:
-      "stop() from inside the callback: Deno settles the stream within stop() (the function's " +
-      'finalizer runs inside napi_tsfn_abort, where Node runs it on a later turn), and the call ' +
-      'in progress then reads a reference the settled stream has reset ("An object was ' +
-      'expected"); not yet reduced to a reproduction',
-  },
 ];
 
 function knownFailure(runtimeId, targetName, caseName) {

@@ -177,14 +177,30 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
 }
 // excerpt-end: start
 
+// excerpt-begin: open-marker
+// Main thread. The JS function each stream's ThreadSafeFunction holds. call_js never calls it (it
+// calls module.callback); it is there to be handed back. Node passes it to call_js with every
+// call while the function is open, and a null env for the calls it drops once the function has
+// closed. Deno instead calls call_js with a real env and no function for a call a producer made
+// while stop()'s Abort was closing the function, after the finalizer has run
+// (matrix/repro/late-calls.c). So call_js reads "no env or no function" as "this stream is gone"
+// and touches nothing: not the slot, not the stream's state, which may be the next stream's.
+Napi::Function OpenMarker(Napi::Env env) {
+  return Napi::Function::New(
+      env, [](const Napi::CallbackInfo&) {}, "texampleOpenMarker");
+}
+// excerpt-end: open-marker
+
 #ifndef TEXAMPLE_UNTYPED
 // excerpt-begin: new-function
 // Main thread. initial_thread_count 1: one count for the whole producer group, given back by the
 // last producer to finish (ProducersDone; doorbell build: by the drain that delivers the group's
 // last item). The function closes once the count is zero and the queue is empty, or at once on
-// Abort; Node then calls the finalizer on the main thread.
+// Abort; Node then calls the finalizer on the main thread. The JS function it holds is
+// OpenMarker(): call_js never calls it, only checks that it comes back.
 ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
-  return ThreadSafeFunction::New(env, "texample", queue_size, /*initialThreadCount=*/1, this,
+  return ThreadSafeFunction::New(env, OpenMarker(env), "texample", queue_size,
+                                 /*initialThreadCount=*/1, this,
                                  [](Napi::Env env, void*, Texample* self) { self->Finalize(env); });
 }
 // excerpt-end: new-function
@@ -197,7 +213,7 @@ ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
 ThreadSafeFunction Texample::NewFunction(Napi::Env env, size_t queue_size) {
   napi_threadsafe_function function = nullptr;
   const napi_status status = napi_create_threadsafe_function(
-      env, /*func=*/nullptr, /*async_resource=*/nullptr, Napi::String::New(env, "texample"),
+      env, OpenMarker(env), /*async_resource=*/nullptr, Napi::String::New(env, "texample"),
       queue_size, /*initial_thread_count=*/1, /*thread_finalize_data=*/this, FinalizeTrampoline,
       /*context=*/nullptr, CallAndFree, &function);
   NAPI_THROW_IF_FAILED(env, status, ThreadSafeFunction());
@@ -279,10 +295,11 @@ constexpr size_t kItemsPerCall = 1000;
 
 // Main thread, once per ring. After an Abort, Node also calls it with a null env for the rings
 // still queued when the function closes, after Finalize() up to Node 22 and before it from Node 24
-// (experiments/node-versions.js); Finalize() counts what was left, and in a teardown `self` may
-// already be gone, so this must not touch it.
-void AnswerDoorbell(Napi::Env env, Napi::Function, Texample* self, void*) {
-  if (env != nullptr) self->Drain(env);
+// (experiments/node-versions.js); Deno, with no function, for a ring that raced the Abort
+// (OpenMarker). Finalize() counts what was left, and in a teardown `self` may already be gone,
+// so this must not touch it.
+void AnswerDoorbell(Napi::Env env, Napi::Function open_marker, Texample* self, void*) {
+  if (env != nullptr && !open_marker.IsEmpty()) self->Drain(env);
 }
 
 // Main thread, inside the HandleScope and the callback scope Node opens for one call: microtasks
@@ -403,10 +420,11 @@ napi_status Texample::Call(const Item& item, napi_threadsafe_function_call_mode 
 // excerpt-begin: trampoline
 // Main thread, once per item. After an Abort, Node also calls it with a null env for every item
 // still queued when the function closes, after Finalize() up to Node 22 and before it from Node 24
-// (experiments/node-versions.js): Finalize() counts those, and in a teardown `self` may already
-// be gone, so this must not touch it.
-void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot) {
-  if (env == nullptr) return;
+// (experiments/node-versions.js); Deno, with no function, for a call that raced the Abort
+// (OpenMarker). Finalize() counts those, the slot may be freed, and in a teardown `self` may
+// already be gone, so this must not touch them.
+void CallJsTrampoline(Napi::Env env, Napi::Function open_marker, Texample* self, Item* slot) {
+  if (env == nullptr || open_marker.IsEmpty()) return;
   self->CallJs(env, self->slots_.Take(slot));
 }
 // excerpt-end: trampoline
@@ -414,12 +432,13 @@ void CallJsTrampoline(Napi::Env env, Napi::Function, Texample* self, Item* slot)
 // excerpt-begin: call-and-free
 // Main thread, once per accepted call. After an Abort, Node also calls it with a null env for
 // every call still queued when the function closes, after or before Finalize() depending on the
-// Node version (experiments/node-versions.js): then the lambda must not run (in a teardown `self`
-// may already be gone), but its memory is ours to free. A Napi::Error
-// that escapes CallJs is handed to JS, as node-addon-api's own call_js does; none may cross into C.
-void CallAndFree(napi_env env, napi_value, void*, void* data) {
+// Node version (experiments/node-versions.js); Deno, with no function, for a call that raced the
+// Abort (OpenMarker). Then the lambda must not run (in a teardown `self` may already be gone),
+// but its memory is ours to free. A Napi::Error that escapes CallJs is handed to JS, as
+// node-addon-api's own call_js does; none may cross into C.
+void CallAndFree(napi_env env, napi_value open_marker, void*, void* data) {
   std::unique_ptr<ItemCall> call(static_cast<ItemCall*>(data));
-  if (env == nullptr) return;
+  if (env == nullptr || open_marker == nullptr) return;
   try {
     (*call)(Napi::Env(env));
   } catch (const Napi::Error& error) {
@@ -435,8 +454,15 @@ void CallAndFree(napi_env env, napi_value, void*, void* data) {
 // run after every item, not once per wake-up) and with a HandleScope of its own. Node calls this
 // for up to 999 items in a row, then sends itself a new wake-up so that other callbacks get a
 // turn. It tells call_js nothing about wake-ups: the loop's iteration count shows where they are.
+// After stop() nothing is delivered: Node calls nothing more once Abort() has closed the function,
+// but Deno still calls for what was queued before it, and where Abort() fails (every producer has
+// finished) Node calls for the rest of the queue too.
 void Texample::CallJs(Napi::Env env, const Item& item) {
   ++called_;
+  if (state_ != State::kRunning) {
+    counter_.Dropped();
+    return;
+  }
   const uint64_t iteration = iterations_.Current();
   // Where the runtime cannot tell iterations apart, every item begins a wake-up of its own: the
   // callback is then looked up per item, which a replacement still takes effect from.
@@ -509,8 +535,8 @@ bool Texample::ReportException(const Napi::Error& error) {
 // left, napi_invalid_arg once none is). Only then join. Joining first would wait for a producer
 // that waits for the main thread to make room: a deadlock. The items still queued are dropped:
 // Node closes the function on its next turn without calling JS for them. If the producers have
-// all finished already, Abort fails (no thread count left) and the queue is delivered as usual;
-// not in the doorbell build, whose Drain() delivers nothing once state_ says stopping.
+// all finished already, Abort fails (no thread count left) and Node calls for the rest of the
+// queue as usual; CallJs() and Drain() drop it, since state_ says stopping.
 void Texample::Stop() {
   if (state_ != State::kRunning) return;
   state_ = State::kStopping;

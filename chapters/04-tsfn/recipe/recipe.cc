@@ -43,10 +43,11 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
 // call_js, fixed at compile time: Node calls it on the main thread once per queued item, in
 // order, inside a callback scope of its own. When the function is aborted (stop()) or closed by
 // the environment's teardown, Node calls it once more for every item still queued, with a null
-// env: no JS then, but the item is still ours to free. So it is owned from the first line.
+// env: no JS then, but the item is still ours to free. So it is owned from the first line. Deno
+// passes a real env but no function for a call that raced the Abort: no JS then either.
 void CallJs(Napi::Env env, Napi::Function on_item, void* /*context*/, Item* data) {
   std::unique_ptr<Item> item(data);
-  if (env != nullptr) Deliver(env, on_item, *item);
+  if (env != nullptr && !on_item.IsEmpty()) Deliver(env, on_item, *item);
 }
 using ThreadSafeFunction = Napi::TypedThreadSafeFunction<void, Item, CallJs>;
 // excerpt-end: call-js
@@ -84,7 +85,8 @@ class Stream {
   // waking a producer blocked in BlockingCall on a full queue; joining first would wait for a
   // producer that waits for us. Node drops what is queued (CallJs with a null env) and frees the
   // function on a later loop turn, after join() has returned: no call can touch freed memory.
-  // Once this returns, on_item is not called again.
+  // Once this returns, Node does not call on_item again; Deno still delivers what was queued
+  // before the Abort (../texample.cc drops it instead).
   void Stop() {
     if (!producer_.joinable()) return;
     tsfn_.Abort();
