@@ -1,7 +1,7 @@
 // What a chapter needs to know about the runtime that loaded it, decided through Node-API alone
 // (a look at the global object, never a uv call): whether it runs a real libuv loop (Node) or
 // emulates parts of libuv's API (Bun: stubs that end the process; Deno: a shim), which clock its
-// process.hrtime.bigint() reads, and how its async cleanup hooks end.
+// process.hrtime.bigint() reads, how its async cleanup hooks end, and which exceptions to report.
 #pragma once
 
 #include <node_api.h>
@@ -15,8 +15,9 @@ namespace texample {
 
 namespace internal {
 
-// Set by the first environment that finds itself on Deno; one process has one runtime.
-inline std::atomic<bool>& DenoFreesAsyncCleanupHandles() {
+// Set by the first environment that finds itself on Deno (RuntimeRunsLibuv, which every
+// chapter's LoopIterations calls at load); one process has one runtime.
+inline std::atomic<bool>& OnDeno() {
   static std::atomic<bool> deno{false};
   return deno;
 }
@@ -34,7 +35,7 @@ inline bool RuntimeRunsLibuv(napi_env env) {
       napi_has_named_property(env, global, "Deno", &deno) != napi_ok) {
     return false;
   }
-  if (deno) internal::DenoFreesAsyncCleanupHandles().store(true, std::memory_order_relaxed);
+  if (deno) internal::OnDeno().store(true, std::memory_order_relaxed);
   return !bun && !deno;
 }
 
@@ -84,8 +85,21 @@ inline void AlignStampClock(napi_env env) {
 // thread's exit, so removing it as Node-API asks is a double free there (a 15-line reproduction
 // is in matrix/repro/); on Deno the handle is left to the runtime.
 inline void FinishAsyncCleanup(napi_async_cleanup_hook_handle hook) {
-  if (internal::DenoFreesAsyncCleanupHandles().load(std::memory_order_relaxed)) return;
+  if (internal::OnDeno().load(std::memory_order_relaxed)) return;
   napi_remove_async_cleanup_hook(hook);
+}
+
+// Main thread of `env`: whether an exception caught from a call into JS is one to hand to
+// napi_fatal_exception. When nothing handles the exception, Node ends the process inside
+// napi_fatal_exception, so no later call sees anything odd. Deno returns from it and stops all JS;
+// each call until the process ends fails with V8's termination, which Node-API shows as a thrown
+// null; reporting that null would replace the error that is ending the process ("Uncaught
+// null", matrix/repro/uncaught-null.c). So on Deno a null is not reported: a callback that throws
+// null itself there goes unreported too, the one case this misses.
+inline bool ShouldReportException(napi_env env, napi_value exception) {
+  if (!internal::OnDeno().load(std::memory_order_relaxed)) return true;
+  napi_valuetype type = napi_undefined;
+  return napi_typeof(env, exception, &type) != napi_ok || type != napi_null;
 }
 
 }  // namespace texample

@@ -22,15 +22,6 @@ const KNOWN_FAILURES = [
       "chapter 3 learns that a worker is being terminated from a libuv check handle, which only " +
       "Node's real loop runs; on Bun a terminated worker waits for Execute() for good: use chapter 4",
   },
-  {
-    runtime: 'deno',
-    targets: /^(03-async-worker(\/progress-worker)?|04-tsfn\/untyped)$/,
-    case: 'throw-unhandled',
-    why:
-      'the process ends with code 1 as it should, but Deno reports the error as "Uncaught null": ' +
-      'the exception value is lost between napi_get_and_clear_last_exception and ' +
-      "napi_fatal_exception inside node-addon-api's thread-safe function call_js",
-  },
 ];
 
 function knownFailure(runtimeId, targetName, caseName) {

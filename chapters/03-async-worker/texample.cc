@@ -20,6 +20,7 @@
 
 #include "loop_iteration.h"
 #include "producer.h"
+#include "runtime.h"  // ShouldReportException
 #include "stats.h"
 #include "stats_object.h"
 
@@ -58,9 +59,11 @@ JsOutcome Outcome(napi_env env, napi_status status) {
 
 // Main thread, after JsOutcome::kThrew: the exception becomes 'uncaughtException', as in the
 // original. Node-API would swallow it (DEP0168): OnProgress runs in a ThreadSafeFunction call.
+// Not the null of Deno's termination (common/runtime.h).
 void ReportUncaught(napi_env env) {
   napi_value error;
-  if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+  if (napi_get_and_clear_last_exception(env, &error) != napi_ok) return;
+  if (texample::ShouldReportException(env, error)) napi_fatal_exception(env, error);
 }
 // excerpt-end: js-outcome
 

@@ -27,6 +27,7 @@
 #include "locked_queue.h"
 #include "loop_iteration.h"
 #include "producer.h"
+#include "runtime.h"  // ShouldReportException
 #include "stats.h"
 #include "stats_object.h"
 
@@ -99,7 +100,8 @@ class Texample {
   napi_status Call(const Item& item, napi_threadsafe_function_call_mode mode);
   void BeginWakeUp(uint64_t iteration);
   Napi::Function LookUpCallback(Napi::Object module);
-  bool ReportException(const Napi::Error& error);
+  bool CallIntoJs(napi_value function, napi_value receiver, size_t argc, const napi_value* argv);
+  bool ReportPendingException();
   void Settle(Napi::Env env);
   bool Deliver(Napi::Env env);  // doorbell
   bool CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
@@ -326,8 +328,8 @@ void Texample::Drain(Napi::Env env) {
     // to grow it while it holds the lock (a copy, and page faults, the main thread waits for).
     spare_.reserve(2 * takes_.back().size());
   }
-  if (backlog_ != 0 && !Deliver(env)) return;  // JS can no longer run here
-  if (state_ != State::kRunning) return;       // stop(): nothing more is delivered
+  if (backlog_ != 0 && state_ == State::kRunning && !Deliver(env)) return;  // no JS can run here
+  if (state_ != State::kRunning) return;  // stop(), even from the callback, or a teardown
   if (backlog_ != 0) {  // the rest in a later call; relaxed: the backlog is this thread's own
     if (!doorbell_pending_.exchange(true, std::memory_order_relaxed)) tsfn_.NonBlockingCall();
   } else if (producers_done && !count_given_back_) {
@@ -371,15 +373,11 @@ bool Texample::CallEach(Napi::Env env, Napi::Object module, Napi::Function callb
   napi_value argv[2];
   while (next_ < end && state_ == State::kRunning) {
     const Item& item = take[next_++];
-    try {
-      argv[0] = Napi::Number::New(env, static_cast<double>(item.value));
-      if (stamp_) argv[1] = Napi::Number::New(env, static_cast<double>(item.sent_ns));
-      callback.Call(module, stamp_ ? 2 : 1, argv);
-    } catch (const Napi::Error& error) {
-      if (!ReportException(error)) {  // no JS ran: this item is dropped too
-        js_runs = false;
-        break;
-      }
+    argv[0] = Napi::Number::New(env, static_cast<double>(item.value));
+    if (stamp_) argv[1] = Napi::Number::New(env, static_cast<double>(item.sent_ns));
+    if (!CallIntoJs(callback, module, stamp_ ? 2 : 1, argv)) {  // no JS ran: this item is dropped
+      js_runs = false;
+      break;
     }
     ++delivered;
   }
@@ -475,13 +473,9 @@ void Texample::CallJs(Napi::Env env, const Item& item) {
   }
   napi_value argv[] = {Napi::Number::New(env, static_cast<double>(item.value)), nullptr};
   if (stamp_) argv[1] = Napi::Number::New(env, static_cast<double>(item.sent_ns));
-  try {
-    callback_.Value().Call(module_.Value(), stamp_ ? 2 : 1, argv);
-  } catch (const Napi::Error& error) {
-    if (!ReportException(error)) {  // the environment is going away: no JS ran
-      counter_.Dropped();
-      return;
-    }
+  if (!CallIntoJs(callback_.Value(), module_.Value(), stamp_ ? 2 : 1, argv)) {  // no JS ran
+    counter_.Dropped();
+    return;
   }
   counter_.Delivered(iteration);
 }
@@ -501,30 +495,46 @@ void Texample::BeginWakeUp(uint64_t iteration) {
 #endif
 
 // excerpt-begin: report
+// Main thread: function.call(receiver, ...argv). An exception it throws is reported as an
+// uncaught exception. Returns false when JS can no longer run here.
+bool Texample::CallIntoJs(napi_value function, napi_value receiver, size_t argc,
+                          const napi_value* argv) {
+  if (napi_call_function(env_, receiver, function, argc, argv, nullptr) == napi_ok) return true;
+  return ReportPendingException();
+}
+
 // Main thread. Empty when `callback` is not a function; a getter that throws is reported as an
 // uncaught exception, like an exception thrown by the callback itself.
 Napi::Function Texample::LookUpCallback(Napi::Object module) {
-  try {
-    Napi::Value callback = module.Get("callback");
-    if (callback.IsFunction()) return callback.As<Napi::Function>();
-  } catch (const Napi::Error& error) {
-    ReportException(error);
+  napi_value callback = nullptr;
+  napi_valuetype type = napi_undefined;
+  if (napi_get_named_property(env_, module, "callback", &callback) != napi_ok) {
+    ReportPendingException();
+    return Napi::Function();
   }
-  return Napi::Function();
+  if (napi_typeof(env_, callback, &type) != napi_ok || type != napi_function) {
+    return Napi::Function();
+  }
+  return Napi::Function(env_, callback);
 }
 
-// Main thread. Left pending, an exception thrown in call_js of an addon built for Node-API 8 is
-// swallowed by every Node from 20 to 26 with a deprecation warning (DEP0168) unless node runs
-// with --force-node-api-uncaught-exceptions-policy (experiments/uncaught.js, node-versions.js). The
-// contract wants 'uncaughtException', so report it here: napi_fatal_exception emits it, or ends the
-// process when nothing handles it. Returns false when JS can no longer run here (a worker being
-// terminated refuses every call that runs JS).
-bool Texample::ReportException(const Napi::Error& error) {
-  try {
-    return napi_fatal_exception(env_, error.Value()) == napi_ok;
-  } catch (const Napi::Error&) {  // even reading the exception failed
-    return false;
-  }
+// Main thread, after a call into JS failed. Left pending, an exception thrown in call_js of an
+// addon built for Node-API 8 is swallowed by every Node from 20 to 26 with a deprecation warning
+// (DEP0168) unless node runs with --force-node-api-uncaught-exceptions-policy
+// (experiments/uncaught.js, node-versions.js). The contract wants 'uncaughtException', so report
+// it here: napi_fatal_exception emits it, or ends the process when nothing handles it. The
+// exception is read with Node-API's C functions: node-addon-api's Napi::Error reads a property of
+// what it caught, and on Deno a caught null then leaves a TypeError pending in its place. Returns
+// false when JS can no longer run here: a worker being terminated refuses every call that runs
+// JS, with nothing pending; Deno, ending the process after an exception nothing handled, fails
+// every call with a null that is not reported (common/runtime.h).
+bool Texample::ReportPendingException() {
+  bool pending = false;
+  napi_value exception = nullptr;
+  if (napi_is_exception_pending(env_, &pending) != napi_ok || !pending) return false;
+  if (napi_get_and_clear_last_exception(env_, &exception) != napi_ok) return false;
+  if (!texample::ShouldReportException(env_, exception)) return false;
+  return napi_fatal_exception(env_, exception) == napi_ok;
 }
 // excerpt-end: report
 
@@ -585,13 +595,15 @@ void Texample::Settle(Napi::Env env) {
   callback_.Reset();
   tsfn_ = ThreadSafeFunction();
   state_ = State::kIdle;
+  napi_value args[2];
+  size_t argc = 0;
   try {
-    std::vector<napi_value> args{StatsObject(env, stats)};
-    if (!failure.empty()) args.push_back(Napi::String::New(env, failure));
-    on_done.Call(args);
-  } catch (const Napi::Error& error) {
-    ReportException(error);
+    args[argc++] = StatsObject(env, stats);
+    if (!failure.empty()) args[argc++] = Napi::String::New(env, failure);
+  } catch (const Napi::Error&) {  // not even an object could be made: no JS can run here
+    return;
   }
+  CallIntoJs(on_done.Value(), env.Undefined(), argc, args);
 }
 // excerpt-end: finalize
 
@@ -605,14 +617,20 @@ texample::StatsSnapshot Texample::Stats() const {
 // as well (a no-op once it is closing), so that a producer waiting in BlockingCall returns, and
 // join the producers while the function still exists: Node frees it in the close callback that
 // follows the hooks (node issues #55706, #65100: threads that touch it later crash). Finalize()
-// then completes the teardown without running JS.
+// then completes the teardown without running JS. Deno may still call call_js with an env for
+// what was queued before the Abort (OpenMarker): state_ says stopping, so that delivers nothing
+// and never reads the references reset here.
 void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
-  if (state_ != State::kIdle) tsfn_.Abort();
+  const bool streaming = state_ != State::kIdle;
+  if (streaming) {
+    state_ = State::kStopping;
+    tsfn_.Abort();
+  }
   producers_.StopAndJoin();
   module_.Reset();
   callback_.Reset();
   on_done_.Reset();
-  if (state_ == State::kIdle) {
+  if (!streaming) {
     delete this;
     texample::FinishAsyncCleanup(hook);
     return;
