@@ -91,12 +91,14 @@ inline void ev_async_set_closed_cb(ev_async* w, ev_async_closed_callback closed)
 }
 
 // excerpt-begin: fired
-// Loop's thread. libuv has already cleared its own pending flag when this runs, so a send that
-// lands while the callback runs gives another callback: nothing sent is ever missed.
+// Loop's thread. libuv has already cleared its own pending flag when this runs, so a send whose
+// load of that flag reads the clearing gives another callback. A send whose load still reads the
+// old 1 gives none, and what it published can be missed (the header says how): publish under a
+// lock this callback also takes, or with a fence pair of your own.
 inline void ev_shim_async_fired_(uv_async_t* handle) {
   ev_async* w = static_cast<ev_async*>(handle->data);
-  // Acquire pairs with the release in ev_async_send: what the sender wrote before sending is
-  // visible to the callback (libuv's own flag gives this too; this keeps the shim self-evident).
+  // Acquire pairs with the release in ev_async_send: if this reads a send's `true`, what that
+  // sender wrote before it is visible here. It cannot make a lost wake-up happen.
   w->sent.exchange(false, std::memory_order_acquire);
   w->cb(w->loop, w, EV_ASYNC);
 }

@@ -124,9 +124,11 @@ bool Texample::Push(const Item& item) {
 }
 
 // The last producer thread, after its last push: wake the main thread so it sees the end. No
-// mutex orders this send against the main thread's reading of AllDone(), so a fence does (libuv
-// documents sends as sequentially consistent only from 1.53; Node 20 ships 1.46): either Drain's
-// read, after its own fence, sees the producers done, or this send sees the flag clear.
+// mutex orders this send against Drain's reading of AllDone(), and no libuv a Node here ships
+// (1.46 to 1.52.1) orders a send by itself, so a fence pair does: either that read sees the
+// producers done, or this send sees the flag clear. ProducerGroup already issues the pair
+// (Finish() fences before calling this, AllDone() before its load); this fence and Drain's repeat
+// it, once per stream and once per wake-up. A sink with a done signal of its own needs one pair.
 void Texample::ProducersDone() {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   uv_async_send(&async_);
@@ -135,8 +137,10 @@ void Texample::ProducersDone() {
 
 // excerpt-begin: callback
 // Main thread, once per wake-up however many sends coalesced into it. libuv clears the handle's
-// pending flag before it calls this, so a send that lands while this runs gives another call:
-// nothing sent is ever missed. Nothing may be thrown into libuv, hence the catch.
+// pending flag before it calls this, so a send that reads the clearing gives another call. One
+// that still reads the old 1 gives none: its item is not missed only because the queue's mutex
+// orders it (Push, above), and the end of the stream only because of the fence pair
+// (ProducersDone). Nothing may be thrown into libuv, hence the catch.
 void Texample::OnWakeUp(uv_async_t* async) {
   Texample* self = static_cast<Texample*>(async->data);
   try {
@@ -149,8 +153,9 @@ void Texample::OnWakeUp(uv_async_t* async) {
 void Texample::Drain() {
   if (state_ == State::kIdle) return;  // a wake-up left over from a stream that has ended
   // Read "all done" before taking: a producer's last push happens before it reports done, so if
-  // they were all done then, this take holds the very last item. The fence pairs with the one in
-  // ProducersDone(): libuv cleared the pending flag just before calling us.
+  // they were all done then, this take holds the very last item. libuv cleared the pending flag
+  // just before calling us; AllDone() fences before its load, pairing with ProducerGroup's
+  // Finish(), and this fence repeats it (see ProducersDone).
   std::atomic_thread_fence(std::memory_order_seq_cst);
   const bool producers_done = producers_.AllDone();
   queue_.TakeAll(batch_);
