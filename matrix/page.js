@@ -5,8 +5,20 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { label, targetsOf, cellText: matrixCell } = require('./summary');
+const { render } = require('../docs/tools/excerpts');
 
 const REPO = path.join(__dirname, '..');
+const PAGE = path.join(REPO, 'docs', 'portability.md');
+const OUTPUT = /<!-- output: (.+?) -->\n[\s\S]*?<!-- end -->/g;
+
+// why.md's output blocks are captured again by `make docs` on docs/portability.md itself: keep
+// the page's latest capture of each command rather than the copy in why.md.
+function keepCaptures(text) {
+  const page = fs.existsSync(PAGE) ? fs.readFileSync(PAGE, 'utf8') : '';
+  const captured = new Map([...page.matchAll(OUTPUT)].map((m) => [m[1], m[0]]));
+  return text.replace(OUTPUT, (block, command) => captured.get(command) ?? block);
+}
+
 const results = JSON.parse(fs.readFileSync(path.join(__dirname, 'results.json'), 'utf8'));
 const runtimes = Object.values(results.runtimes);
 const targets = targetsOf(results);
@@ -106,6 +118,8 @@ out(
     `${results.builds.length} built${failedBuilds.length ? ` (failed: ${failedBuilds.map((b) => `${b.chapter} on ${b.runtime}`).join(', ')})` : ''}.`,
 );
 out();
-out(fs.readFileSync(path.join(__dirname, 'why.md'), 'utf8').trim());
+out(keepCaptures(fs.readFileSync(path.join(__dirname, 'why.md'), 'utf8').trim()));
 out();
-fs.writeFileSync(path.join(REPO, 'docs', 'portability.md'), `${lines.join('\n')}\n`);
+fs.writeFileSync(PAGE, `${lines.join('\n')}\n`);
+// Named values and excerpts follow the outputs now on the page (no command is rerun).
+fs.writeFileSync(PAGE, render(PAGE, { runOutputs: false }));
