@@ -43,9 +43,10 @@ const RECIPES = [
   { id: 'nan', dir: 'chapters/01-libev-shim/recipe', napi: false, mustRun: NODES.map((n) => n.id) },
 ];
 
+// A step that cannot go on: the run ends with exit code 2 once the work folder is removed.
+class ShippingError extends Error {}
 function fail(message) {
-  console.error(`shipping: ${message}`);
-  process.exit(2);
+  throw new ShippingError(message);
 }
 
 function run(command, args, options = {}) {
@@ -131,8 +132,8 @@ function smoke(runtime, appDir, name) {
   const why = result.signal ? `killed by ${result.signal}` : `exit ${result.status}`;
   const noBuild = result.output.match(/No native build was found for .*?(abi=\d+)/);
   if (noBuild) return { ok: false, text: `fails: no prebuild for ${noBuild[1]}` };
-  const first = result.output.split('\n').find((l) => /^(?:Uncaught )?(?:[A-Z]\w*Error|error): /.test(l)) ?? '';
-  return { ok: false, text: `fails: ${why}${first ? `, ${first.trim().slice(0, 100)}` : ''}` };
+  const first = result.output.split('\n').find((l) => /^(?:Uncaught )?(?:\w*Error|error): /.test(l)) ?? '';
+  return { ok: false, text: `fails: ${why}${first ? `, ${first.trim()}` : ''}` };
 }
 
 function main() {
@@ -152,8 +153,13 @@ function main() {
       const packageDir = path.join(work, recipe.id);
       const name = makeShippable(path.join(TREE, recipe.dir), packageDir);
       const builders = recipe.napi ? [NODES[0]] : NODES;
-      const buildErrors = builders.map(({ node }) => prebuildify(packageDir, node, recipe.napi)).filter(Boolean);
-      buildErrors.forEach((error) => console.error(`== ${recipe.dir}: ${error}`));
+      const notBuilt = new Set();
+      for (const { id, node } of builders) {
+        const error = prebuildify(packageDir, node, recipe.napi);
+        if (error === null) continue;
+        console.error(`== ${recipe.dir}: ${error}`);
+        notBuilt.add(id);
+      }
       fs.rmSync(path.join(packageDir, 'build'), { recursive: true, force: true }); // only prebuilds ship
       const files = installInto(appDir, packageDir, name);
       console.log(`== ${recipe.dir} → ${name}: prebuilds/${process.platform}-${process.arch}/ ${files.join(' ')}`);
@@ -162,9 +168,10 @@ function main() {
         const cell = smoke(runtime, appDir, name);
         const must = recipe.mustRun.includes(runtime.id);
         if (must && !cell.ok) failed = true;
-        cells[runtime.id] = must || cell.ok ? cell.text : `${cell.text} (not supported)`;
+        const text = notBuilt.has(runtime.id) ? `prebuild failed to build (above); ${cell.text}` : cell.text;
+        cells[runtime.id] = must || cell.ok ? text : `${text} (not supported)`;
       }
-      if (buildErrors.length) failed = true;
+      if (notBuilt.size) failed = true;
       columns.push({ title: `${recipe.dir} (${recipe.napi ? 'one Node-API prebuild' : 'one prebuild per ABI'})`, cells });
     }
   } finally {
@@ -194,4 +201,10 @@ function printTable(columns) {
   }
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  if (!(error instanceof ShippingError)) throw error;
+  console.error(`shipping: ${error.message}`);
+  process.exit(2);
+}
