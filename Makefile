@@ -68,7 +68,7 @@ test-model: ## check chapter 5's sleep handshake with Spin (chapters/05-fast-pat
 # tree, installing from the npm registry, so it is not part of `make test`.
 RECIPES := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/recipe*/binding.gyp)))
 
-.PHONY: test-recipes recipes-standalone
+.PHONY: test-recipes recipes-standalone shipping
 
 test-recipes: deps ## build every chapter's recipe offline and run its own tests (node:test)
 	@printf '%s\n' $(RECIPES) | xargs -P 2 -I {} sh -c \
@@ -77,6 +77,12 @@ test-recipes: deps ## build every chapter's recipe offline and run its own tests
 
 recipes-standalone: ## copy each recipe out of the tree, npm install it from the registry, npm test
 	tests/recipes-standalone.sh
+
+# Ships chapter 4's recipe as one Node-API prebuild and chapter 1's (nan) as one prebuild per Node
+# ABI (prebuildify, node-gyp-build; docs/shipping.md), then loads them under every runtime of the
+# matrix: it needs matrix/node_modules, so it is a CI step of its own, not part of `make test`.
+shipping: deps matrix/node_modules/.package-lock.json ## ship two recipes as prebuilds; load them under Node 20-26, Bun and Deno
+	$(NODE) tests/shipping.js
 
 deps: node_modules/.package-lock.json
 
