@@ -8,7 +8,10 @@
 //   - an I/O round trip through the loop: every tick of that interval sends 8 bytes to a loopback
 //     (127.0.0.1) TCP echo server in a child process, unless the previous ping is still out, and
 //     records the time until the echo's data callback runs (p50, p99).
-// The same probes with no stream at all ("idle", for idle-ms) run in the same rounds. Targets
+// When the stream ends, the gap since the last tick and a ping still out are recorded as they
+// stand: a loop held for the whole flood would otherwise show no gap at all. The event-loop delay
+// histogram has no such correction: it samples on a timer of its own, and misses a stall at the
+// end. The same probes with no stream at all ("idle", for idle-ms) run in the same rounds. Targets
 // that take the turnBudget option (common/turn-budget.js) run twice: "before", turnBudget:
 // Infinity (every wake-up delivers everything it takes) and "after", the default budget. Each
 // round runs every configuration once, in an order rotated from round to round; the summary
@@ -145,6 +148,11 @@ function startProbes(socket) {
     }
   }, 1);
   return () => {
+    // A loop held until the stream ended shows no tick and no echo for that time: the gap still
+    // open and a ping still out count too, as what they are at least.
+    const now = nowNs();
+    gaps.push(now - last);
+    if (pingSentNs !== null) trips.push(now - pingSentNs);
     clearInterval(interval);
     delay.disable();
     const eld = delay.count === 0
