@@ -710,6 +710,10 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   module_.Reset();
   callback_.Reset();
   on_done_.Reset();
+#ifdef TEXAMPLE_DOORBELL
+  next_turn_.Reset();  // no JS runs from here on: no setImmediate marks a turn any more
+  turn_end_.Reset();
+#endif
   if (!streaming) {
     delete this;
     texample::FinishAsyncCleanup(hook);
