@@ -10,7 +10,7 @@ NATIVE_TESTS := tests/native/build
 NATIVE_FLOORS := bench/native/build
 JS_TESTS := $(sort $(wildcard tests/*.test.js))
 
-.PHONY: help all bench-build deps debian-deps docs matrix matrix-run report test test-js test-native test-model clean
+.PHONY: help all bench-build deps debian-deps docs flood matrix matrix-run report test test-js test-native test-model clean
 
 help: ## list the targets
 	@echo "wakeup-cookbook: make TARGET"
@@ -42,6 +42,9 @@ matrix/node_modules/.package-lock.json: matrix/package.json matrix/package-lock.
 report: all bench-build ## measure every chapter, the floors and the alternatives; write docs/report/
 	$(NODE) bench/harness.js
 	$(NODE) bench/report.js
+
+flood: all ## the loop under a flood: timer gaps and I/O round trips per chapter, with and without turnBudget
+	$(NODE) bench/flood.js
 
 bench-build: deps debian-deps
 	@$(NODE) common/setup/build-addon.js bench/floor

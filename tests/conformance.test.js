@@ -134,6 +134,18 @@ const BAD_INPUTS = [
   ],
 ];
 
+// turnBudget (common/turn-budget.js): taken by the chapters that drain a queue of their own,
+// refused with a TypeError saying why by the others; tests/turn-budget.test.js checks what it does.
+const TURN_BUDGET_INPUTS = [
+  [{ turnBudget: 0 }, RangeError],
+  [{ turnBudget: -1 }, RangeError],
+  [{ turnBudget: 2.5 }, RangeError],
+  [{ turnBudget: NaN }, RangeError],
+  [{ turnBudget: 2 ** 53 }, RangeError],
+  [{ turnBudget: '1000' }, TypeError],
+  [{ turnBudget: null }, TypeError],
+];
+
 for (const target of conformanceTargets()) {
   const texample = require(target.modulePath);
   const name = target.name;
@@ -225,6 +237,21 @@ for (const target of conformanceTargets()) {
       }
       const { items, stats } = await collect(texample, opts({ count: 10, rate: 0 }));
       checkDelivery(target, items, stats, { count: 10, producers: 1, complete: true });
+    });
+
+    it(`${name}: turnBudget is checked like every option, or refused with the reason`, () => {
+      texample.callback = () => {};
+      const before = JSON.stringify(texample.stats());
+      for (const [options, errorClass] of TURN_BUDGET_INPUTS) {
+        assert.throws(() => texample.start(opts(options)), (error) => {
+          // A chapter that takes no budget refuses every value, the valid ones too.
+          const refused = error instanceof TypeError && /'turnBudget' does not apply here: ./.test(error.message);
+          assert.ok(refused || error instanceof errorClass, `${error} for ${String(options.turnBudget)}`);
+          assert.match(error.message, /^option 'turnBudget'/);
+          return true;
+        });
+      }
+      assert.equal(JSON.stringify(texample.stats()), before, 'nothing started');
     });
 
     it(`${name}: a replaced callback takes over, a removed one makes drops`, async () => {

@@ -3,6 +3,8 @@
 // with the original's bugs fixed. Written with nan, as addons of that era were.
 #include <nan.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -54,7 +56,7 @@ class Texample {
   }
 
   void Start(v8::Local<v8::Object> module, const texample::StreamOptions& options,
-             v8::Local<v8::Function> on_done);
+             uint64_t turn_budget, v8::Local<v8::Function> on_done);
   void Stop();
   texample::StatsSnapshot Stats() const;
   void TearDown(void (*done)(void*), void* done_arg);
@@ -70,9 +72,8 @@ class Texample {
   static void Closed(ev_async* w);
   void Drain();
   v8::MaybeLocal<v8::Function> LookUpCallback(v8::Local<v8::Object> module);
-  void Deliver(const std::vector<Item>& items);
-  void CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> callback,
-                const std::vector<Item>& items);
+  void Deliver(size_t end);
+  void CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> callback, size_t end);
   bool JsCanRun();
   void Settle();
 
@@ -88,7 +89,9 @@ class Texample {
   State state_ = State::kIdle;
   bool stamp_ = false;
   std::string failure_;      // why the stream was cut short (a thread not created), or empty
-  std::vector<Item> batch_;  // reused across wake-ups
+  std::vector<Item> batch_;  // the latest take, reused across wake-ups
+  size_t next_ = 0;          // batch_[next_] is delivered next; batch_.size(): all delivered
+  uint64_t turn_budget_ = UINT64_MAX;  // items one wake-up may deliver (turnBudget)
   texample::DeliveryCounter counter_;
   Nan::Persistent<v8::Object> module_;
   Nan::Persistent<v8::Function> on_done_;
@@ -126,13 +129,31 @@ void Texample::Callback(EV_P_ ev_async* w, int revents) {
   static_cast<Texample*>(w->data)->Drain();
 }
 
+// Takes the whole queue once the previous take is delivered, and delivers at most turn_budget_
+// items of it. A producer faster than JS would otherwise keep one wake-up going for as long as
+// the flood lasts, and no timer or I/O callback would run meanwhile. What is left waits for a
+// send to ourselves: libuv has cleared the handle's pending flag before this callback and does
+// not look at the handle again in this pass, so the send lands in the next loop iteration's poll
+// phase, after this iteration's setImmediate callbacks and timers (libuv >= 1.45 runs them at
+// the end of an iteration, older ones at the start of the next), beside every I/O event ready
+// by then. A wake-up that took nothing new (it finished an older take) sends too: the sends
+// that coalesced into it may stand for items it has not taken.
 void Texample::Drain() {
-  // Read "all done" before draining: a producer's last push happens before it reports done,
-  // so if they were all done then, this drain takes the very last item.
-  const bool producers_done = producers_.AllDone();
-  queue_.TakeAll(batch_);
-  counter_.QueueDepth(batch_.size());
-  Deliver(batch_);
+  const bool took = next_ == batch_.size();
+  bool producers_done = false;
+  if (took) {
+    // Read "all done" before taking: a producer's last push happens before it reports done,
+    // so if they were all done then, this take holds the very last item.
+    producers_done = producers_.AllDone();
+    queue_.TakeAll(batch_);
+    next_ = 0;
+    counter_.QueueDepth(batch_.size());
+  }
+  Deliver(next_ + std::min<uint64_t>(batch_.size() - next_, turn_budget_));
+  if (next_ < batch_.size() || !took) {
+    ev_async_send(loop_, &notifier_);  // the rest in the next loop iteration
+    return;
+  }
   if (producers_done && state_ == State::kRunning) {
     producers_.StopAndJoin();  // they have finished; this only reaps the threads
     state_ = State::kClosing;
@@ -142,10 +163,11 @@ void Texample::Drain() {
 // excerpt-end: callback
 
 // excerpt-begin: deliver
-// Main thread. `callback` is looked up on the module at every wake-up, as in the original, so a
-// replacement takes effect from the next wake-up; if it is not a function the items are dropped.
-void Texample::Deliver(const std::vector<Item>& items) {
-  if (items.empty()) return;
+// Main thread: batch_[next_ … end). `callback` is looked up on the module at every wake-up, as
+// in the original, so a replacement takes effect from the next wake-up; if it is not a function
+// the items are dropped.
+void Texample::Deliver(size_t end) {
+  if (next_ == end) return;
   Nan::HandleScope scope;
   v8::Local<v8::Object> module = Nan::New(module_);
   // One callback scope per wake-up: microtasks and process.nextTick callbacks queued by the
@@ -153,10 +175,11 @@ void Texample::Deliver(const std::vector<Item>& items) {
   node::CallbackScope callback_scope(isolate_, Nan::New(async_resource_), async_context_);
   v8::Local<v8::Function> callback;
   if (!LookUpCallback(module).ToLocal(&callback)) {
-    counter_.Dropped(items.size());
+    counter_.Dropped(end - next_);
+    next_ = end;
     return;
   }
-  CallEach(module, callback, items);
+  CallEach(module, callback, end);
 }
 
 // Main thread. Empty when `callback` is not a function; a getter that throws is reported as an
@@ -176,22 +199,24 @@ v8::MaybeLocal<v8::Function> Texample::LookUpCallback(v8::Local<v8::Object> modu
 // Main thread. A HandleScope per item keeps handles from piling up over a large batch. An
 // exception thrown by the callback is reported as 'uncaughtException', as the original did;
 // if the process survives it, delivery goes on with the next item. When JS cannot run here any
-// more, the rest of the batch is dropped at once: item by item, an overloaded stream's backlog
+// more, the rest of the take is dropped at once: item by item, an overloaded stream's backlog
 // (millions of items) would take seconds to go through while a worker is being terminated.
 void Texample::CallEach(v8::Local<v8::Object> module, v8::Local<v8::Function> callback,
-                        const std::vector<Item>& items) {
+                        size_t end) {
   const uint64_t iteration = texample::LoopIteration(loop_->uv);
   v8::Local<v8::Context> context = Nan::GetCurrentContext();
-  for (size_t i = 0; i < items.size(); ++i) {
+  while (next_ < end) {
+    const Item& item = batch_[next_++];
     Nan::HandleScope item_scope;
-    v8::Local<v8::Value> argv[] = {Nan::New<v8::Number>(static_cast<double>(items[i].value)),
-                                   Nan::New<v8::Number>(static_cast<double>(items[i].sent_ns))};
+    v8::Local<v8::Value> argv[] = {Nan::New<v8::Number>(static_cast<double>(item.value)),
+                                   Nan::New<v8::Number>(static_cast<double>(item.sent_ns))};
     v8::TryCatch try_catch(isolate_);
     v8::MaybeLocal<v8::Value> ignored_result =
         callback->Call(context, module, stamp_ ? 2 : 1, argv);
     (void)ignored_result;
     if (try_catch.HasTerminated() || (try_catch.HasCaught() && !JsCanRun())) {
-      counter_.Dropped(items.size() - i);
+      counter_.Dropped(batch_.size() - next_ + 1);
+      next_ = batch_.size();
       return;
     }
     counter_.Delivered(iteration);
@@ -214,7 +239,7 @@ bool Texample::JsCanRun() {
 // stream starts, ends and can start again. A producer thread that cannot be created cuts the
 // stream short: it ends as on stop(), and start()'s promise then rejects with the reason.
 void Texample::Start(v8::Local<v8::Object> module, const texample::StreamOptions& options,
-                     v8::Local<v8::Function> on_done) {
+                     uint64_t turn_budget, v8::Local<v8::Function> on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still closing");
   module_.Reset(module);
   on_done_.Reset(on_done);
@@ -222,6 +247,9 @@ void Texample::Start(v8::Local<v8::Object> module, const texample::StreamOptions
   async_resource_.Reset(resource);
   async_context_ = node::EmitAsyncInit(isolate_, resource, "texample");
   stamp_ = options.stamp;
+  turn_budget_ = turn_budget;
+  batch_.clear();
+  next_ = 0;
   counter_.Reset();
   ev_async_start(loop_, &notifier_);  // keeps the process alive while the stream runs
   state_ = State::kRunning;
@@ -281,8 +309,10 @@ texample::StatsSnapshot Texample::Stats() const {
 // watcher, and tell Node when the handle is closed so that it can free the loop after it.
 void Texample::TearDown(void (*done)(void*), void* done_arg) {
   producers_.StopAndJoin();
+  counter_.Dropped(batch_.size() - next_);  // taken, not delivered yet
   queue_.TakeAll(batch_);
   counter_.Dropped(batch_.size());
+  next_ = batch_.size();
   module_.Reset();
   on_done_.Reset();
   async_resource_.Reset();
@@ -308,7 +338,13 @@ double NumberField(v8::Local<v8::Object> object, const char* name) {
       .FromJust();
 }
 
-// options were checked by common/options.js; this only converts them.
+// options were checked by common/options.js; this only converts them. turnBudget is always
+// there (common/turn-budget.js): 0 stands for Infinity, no budget.
+uint64_t ToTurnBudget(v8::Local<v8::Object> options) {
+  const double budget = NumberField(options, "turnBudget");
+  return budget == 0 ? UINT64_MAX : uint64_t(budget);
+}
+
 texample::StreamOptions ToStreamOptions(v8::Local<v8::Object> options) {
   texample::StreamOptions out;
   const double count = NumberField(options, "count");
@@ -326,7 +362,8 @@ NAN_METHOD(StartMethod) {
     return Nan::ThrowTypeError("start(module, options, onDone): wrong arguments");
   }
   try {
-    Self(info)->Start(info[0].As<v8::Object>(), ToStreamOptions(info[1].As<v8::Object>()),
+    v8::Local<v8::Object> options = info[1].As<v8::Object>();
+    Self(info)->Start(info[0].As<v8::Object>(), ToStreamOptions(options), ToTurnBudget(options),
                       info[2].As<v8::Function>());
   } catch (const std::exception& error) {
     Nan::ThrowError(error.what());

@@ -5,8 +5,10 @@
 #include <napi.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <optional>
@@ -37,7 +39,7 @@ class Texample {
   explicit Texample(Napi::Env env);
 
   void Start(Napi::Object module, const texample::StreamOptions& options, DrainMode drain,
-             Napi::Function on_done);
+             uint64_t turn_budget, Napi::Function on_done);
   void Stop();
   texample::StatsSnapshot Stats() const;
   void TearDown(napi_async_cleanup_hook_handle hook);
@@ -54,9 +56,9 @@ class Texample {
   uv_handle_t* Handle() { return reinterpret_cast<uv_handle_t*>(&async_); }
   void Drain();
   void KeepOne(std::vector<Item>& batch);
-  void Deliver(const std::vector<Item>& items);
+  void Deliver(size_t end);
   Napi::Function LookUpCallback(Napi::Object module);
-  void CallEach(Napi::Object module, Napi::Function callback, const std::vector<Item>& items);
+  void CallEach(Napi::Object module, Napi::Function callback, size_t end);
   bool ReportException(const Napi::Error& error);
   void End();
   void Settle();
@@ -76,7 +78,9 @@ class Texample {
   alignas(64) State state_ = State::kIdle;
   DrainMode drain_ = DrainMode::kAll;
   bool stamp_ = false;
-  std::vector<Item> batch_;   // reused across wake-ups
+  std::vector<Item> batch_;  // the latest take, reused across wake-ups
+  size_t next_ = 0;          // batch_[next_] is delivered next; batch_.size(): all delivered
+  uint64_t turn_budget_ = UINT64_MAX;  // items one wake-up may deliver (turnBudget)
   std::deque<Item> backlog_;  // drain 'one' only: items taken from the queue, not delivered yet
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
@@ -150,18 +154,36 @@ void Texample::OnWakeUp(uv_async_t* async) {
   }
 }
 
+// A new take only once the previous one is delivered, and at most turn_budget_ items of it per
+// wake-up: a producer faster than JS would otherwise keep one wake-up going for as long as the
+// flood lasts, and no timer or I/O callback would run meanwhile. The rest waits for a send to
+// ourselves. libuv has cleared the handle's pending flag before this callback and does not look
+// at the handle again in this pass (uv__async_io), so the send lands in the next loop iteration:
+// after this iteration's check phase (setImmediate) and its timers (libuv >= 1.45 runs them at
+// the end of an iteration, older ones at the start of the next), in a poll phase that also
+// delivers every I/O event ready by then. A wake-up that took nothing new (it finished an older
+// take) sends too: the sends that coalesced into it may stand for items it has not taken.
 void Texample::Drain() {
   if (state_ == State::kIdle) return;  // a wake-up left over from a stream that has ended
-  // Read "all done" before taking: a producer's last push happens before it reports done, so if
-  // they were all done then, this take holds the very last item. libuv cleared the pending flag
-  // just before calling us; AllDone() fences before its load, pairing with ProducerGroup's
-  // Finish(), and this fence repeats it (see ProducersDone).
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  const bool producers_done = producers_.AllDone();
-  queue_.TakeAll(batch_);
-  if (drain_ == DrainMode::kOne) KeepOne(batch_);
-  counter_.QueueDepth(batch_.size() + backlog_.size());
-  Deliver(batch_);
+  const bool took = drain_ == DrainMode::kOne || next_ == batch_.size();
+  bool producers_done = false;
+  if (took) {
+    // Read "all done" before taking: a producer's last push happens before it reports done, so
+    // if they were all done then, this take holds the very last item. libuv cleared the pending
+    // flag just before calling us; AllDone() fences before its load, pairing with
+    // ProducerGroup's Finish(), and this fence repeats it (see ProducersDone).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    producers_done = producers_.AllDone();
+    queue_.TakeAll(batch_);
+    next_ = 0;
+    if (drain_ == DrainMode::kOne) KeepOne(batch_);
+    counter_.QueueDepth(batch_.size() + backlog_.size());
+  }
+  Deliver(next_ + std::min<uint64_t>(batch_.size() - next_, turn_budget_));
+  if (next_ < batch_.size() || !took) {
+    uv_async_send(&async_);  // the rest in the next loop iteration
+    return;
+  }
   // With drain 'one' the backlog may still hold items, and nothing will send again to fetch
   // them: the stream then waits for stop(), which drops them.
   if (producers_done && (backlog_.empty() || state_ == State::kStopping)) End();
@@ -184,20 +206,21 @@ void Texample::KeepOne(std::vector<Item>& batch) {
 // excerpt-begin: deliver
 // Main thread. One callback scope per wake-up (Napi::CallbackScope, napi_open_callback_scope):
 // microtasks and process.nextTick callbacks queued by the callback run once it closes, as after
-// any other I/O callback. `callback` is looked up on the module at every wake-up, as in the
-// original, so a replacement takes effect from the next wake-up; if it is not a function, the
-// items are dropped.
-void Texample::Deliver(const std::vector<Item>& items) {
-  if (items.empty()) return;
+// any other I/O callback. Delivers batch_[next_ … end). `callback` is looked up on the module at
+// every wake-up, as in the original, so a replacement takes effect from the next wake-up; if it
+// is not a function, the items are dropped.
+void Texample::Deliver(size_t end) {
+  if (next_ == end) return;
   Napi::HandleScope scope(env_);
   Napi::CallbackScope callback_scope(env_, *async_context_);
   Napi::Object module = module_.Value();
   Napi::Function callback = LookUpCallback(module);
   if (callback.IsEmpty()) {
-    counter_.Dropped(items.size());
+    counter_.Dropped(end - next_);
+    next_ = end;
     return;
   }
-  CallEach(module, callback, items);
+  CallEach(module, callback, end);
 }
 
 // Main thread. Empty when `callback` is not a function; a getter that throws is reported as an
@@ -214,19 +237,21 @@ Napi::Function Texample::LookUpCallback(Napi::Object module) {
 
 // Main thread. A HandleScope per item keeps handles from piling up over a large batch. An
 // exception thrown by the callback is reported as 'uncaughtException', as the original did; if
-// the process survives it, delivery goes on with the next item.
-void Texample::CallEach(Napi::Object module, Napi::Function callback,
-                        const std::vector<Item>& items) {
+// the process survives it, delivery goes on with the next item. Once JS cannot run here, the
+// rest of the take is dropped at once.
+void Texample::CallEach(Napi::Object module, Napi::Function callback, size_t end) {
   const uint64_t iteration = iterations_.Current();
-  for (size_t i = 0; i < items.size(); ++i) {
+  while (next_ < end) {
+    const Item& item = batch_[next_++];
     Napi::HandleScope item_scope(env_);
-    const napi_value argv[] = {Napi::Number::New(env_, static_cast<double>(items[i].value)),
-                               Napi::Number::New(env_, static_cast<double>(items[i].sent_ns))};
+    const napi_value argv[] = {Napi::Number::New(env_, static_cast<double>(item.value)),
+                               Napi::Number::New(env_, static_cast<double>(item.sent_ns))};
     try {
       callback.Call(module, stamp_ ? 2 : 1, argv);
     } catch (const Napi::Error& error) {
       if (!ReportException(error)) {  // the environment is going away: no more JS
-        counter_.Dropped(items.size() - i);
+        counter_.Dropped(batch_.size() - next_ + 1);
+        next_ = batch_.size();
         return;
       }
     }
@@ -253,12 +278,15 @@ bool Texample::ReportException(const Napi::Error& error) {
 // thread that cannot be created cuts the stream short: it ends as on stop(), and start()'s
 // promise then rejects with the reason.
 void Texample::Start(Napi::Object module, const texample::StreamOptions& options, DrainMode drain,
-                     Napi::Function on_done) {
+                     uint64_t turn_budget, Napi::Function on_done) {
   if (state_ != State::kIdle) throw std::runtime_error("the previous stream is still stopping");
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
   async_context_.emplace(env_, "texample");
   drain_ = drain;
+  turn_budget_ = drain == DrainMode::kOne ? UINT64_MAX : turn_budget;  // 'one' takes one anyway
+  batch_.clear();
+  next_ = 0;
   stamp_ = options.stamp;
   counter_.Reset();
   uv_ref(Handle());  // keeps the process alive while the stream runs
@@ -323,7 +351,9 @@ texample::StatsSnapshot Texample::Stats() const {
 // drop what is queued, release the references, and close the handle.
 void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   producers_.StopAndJoin();
+  counter_.Dropped(batch_.size() - next_);  // taken, not delivered yet
   queue_.TakeAll(batch_);
+  next_ = batch_.size();
   counter_.Dropped(batch_.size() + backlog_.size());
   backlog_.clear();
   module_.Reset();
@@ -362,6 +392,12 @@ texample::StreamOptions ToStreamOptions(Napi::Object options) {
   return out;
 }
 
+// turnBudget is always there (common/turn-budget.js): 0 stands for Infinity, no budget.
+uint64_t ToTurnBudget(Napi::Object options) {
+  const double budget = NumberField(options, "turnBudget");
+  return budget == 0 ? UINT64_MAX : uint64_t(budget);
+}
+
 Texample::DrainMode ToDrainMode(Napi::Object options) {
   Napi::Value drain = options.Get("drain");  // undefined unless given: 'all'
   const bool one = drain.IsString() && drain.As<Napi::String>().Utf8Value() == "one";
@@ -376,7 +412,7 @@ Napi::Value StartMethod(const Napi::CallbackInfo& info) {
   Napi::Object options = info[1].As<Napi::Object>();
   try {
     Self(info)->Start(info[0].As<Napi::Object>(), ToStreamOptions(options), ToDrainMode(options),
-                      info[2].As<Napi::Function>());
+                      ToTurnBudget(options), info[2].As<Napi::Function>());
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& error) {

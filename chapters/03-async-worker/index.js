@@ -3,6 +3,7 @@
 // chapter's build and exposes the texample contract (docs/contract.md).
 const { isMainThread } = require('node:worker_threads');
 const { createTexample } = require('../../common/texample');
+const { NOT_APPLICABLE } = require('../../common/turn-budget');
 const { loadAddon } = require('../../common/addon');
 
 const binding = loadAddon(__dirname, 'texample');
@@ -16,4 +17,4 @@ const binding = loadAddon(__dirname, 'texample');
 process.on('exit', () => (isMainThread ? binding.processExiting() : binding.stop()));
 // excerpt-end: exit
 
-module.exports = createTexample(binding);
+module.exports = createTexample(binding, {}, NOT_APPLICABLE.threadsafeFunction);

@@ -2,6 +2,7 @@
 // Chapter 3, variant nan: the same chapter on Nan::AsyncProgressQueueWorker. Loads this
 // variant's build and exposes the texample contract (docs/contract.md).
 const { createTexample } = require('../../common/texample');
+const { NOT_APPLICABLE } = require('../../common/turn-budget');
 const { loadAddon } = require('../../common/addon');
 
 // One build per Node ABI; on Bun and Deno an Error says why not.
@@ -12,4 +13,4 @@ const binding = loadAddon(__dirname, 'texample_nan', { api: 'v8' });
 // them on 'exit', or process.exit() during a stream would wait forever.
 process.on('exit', () => binding.stop());
 
-module.exports = createTexample(binding);
+module.exports = createTexample(binding, {}, NOT_APPLICABLE.nanProgressQueue);

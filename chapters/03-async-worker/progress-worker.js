@@ -3,6 +3,7 @@
 // progress (latest-only semantics, declared in conformance.json). Loads this variant's build and
 // exposes the texample contract (docs/contract.md).
 const { createTexample } = require('../../common/texample');
+const { NOT_APPLICABLE } = require('../../common/turn-budget');
 
 const binding = require('../../common/addon').loadAddon(__dirname, 'texample_progress_worker');
 
@@ -11,4 +12,4 @@ const binding = require('../../common/addon').loadAddon(__dirname, 'texample_pro
 // them on 'exit', or process.exit() during a stream would wait forever.
 process.on('exit', () => binding.stop());
 
-module.exports = createTexample(binding);
+module.exports = createTexample(binding, {}, NOT_APPLICABLE.threadsafeFunction);

@@ -41,6 +41,7 @@ struct Options {
   texample::StreamOptions stream;
   size_t queue_size = 0;  // Node's max_queue_size: 0 = unbounded
   bool blocking = true;   // a full queue: BlockingCall waits, NonBlockingCall refuses (a drop)
+  uint64_t turn_budget = UINT64_MAX;  // doorbell: items one loop turn delivers (turnBudget)
 };
 
 class Texample;
@@ -91,6 +92,8 @@ class Texample {
   void CallJs(Napi::Env env, const Item& item);  // per-item builds: one item
   void Drain(Napi::Env env);                     // doorbell build: the whole queue, per ring
   void Finalize(Napi::Env env);
+  void UseNextTurn(Napi::Function schedule);  // doorbell build: setImmediate, from doorbell.js
+  void TurnEnd(uint64_t stream);              // doorbell build: from that setImmediate
   friend void CallJsTrampoline(Napi::Env env, Napi::Function unused, Texample* self, Item* slot);
 
  private:
@@ -104,6 +107,8 @@ class Texample {
   bool ReportPendingException();
   void Settle(Napi::Env env);
   bool Deliver(Napi::Env env);  // doorbell
+  void ScheduleTurnEnd();       // doorbell
+  void RingNextTurn();          // doorbell
   bool CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
                 const std::vector<Item>& take, size_t end, uint64_t iteration);  // doorbell
 
@@ -137,6 +142,13 @@ class Texample {
   bool count_given_back_ = false;        // the stream's thread count, by Drain
   uint64_t backlog_ = 0;                 // items in takes_ not delivered yet
   std::vector<Item> spare_;              // empty, reserved: queue_'s buffer after the next take
+  uint64_t turn_budget_ = UINT64_MAX;    // items one loop turn may deliver
+  uint64_t turn_used_ = 0;               // items delivered since this loop turn began
+  bool turn_end_scheduled_ = false;      // TurnEnd() is queued with setImmediate
+  bool ring_deferred_ = false;           // TurnEnd() rings: the backlog waits for the next turn
+  uint64_t stream_ = 0;                  // counts streams: a TurnEnd() of an older one is ignored
+  Napi::FunctionReference next_turn_;    // setImmediate, from doorbell.js (UseNextTurn)
+  Napi::FunctionReference turn_end_;     // what it calls: TurnEnd(), made at load
 #endif
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
@@ -167,6 +179,11 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
 #ifdef TEXAMPLE_DOORBELL
   doorbell_pending_.store(false, std::memory_order_relaxed);  // an abort may have left it set
   count_given_back_ = false;
+  turn_budget_ = options.turn_budget;
+  turn_used_ = 0;
+  turn_end_scheduled_ = false;
+  ring_deferred_ = false;
+  ++stream_;
 #else
   slots_.Reset(options.stream.producers);
 #endif
@@ -288,11 +305,8 @@ void Texample::ProducersDone() {
 
 #if defined(TEXAMPLE_DOORBELL)
 // excerpt-begin: doorbell-drain
-// At most this many items per call, under one HandleScope. Node's dispatcher calls call_js
-// again, in the same loop iteration, while calls keep arriving (up to 999 times): a drain of
-// the whole queue per call would let a producer faster than JS hold one iteration for good, and
-// timers and I/O would never run. 999 calls of 1000 items bound an iteration, and a HandleScope
-// per 1000 calls costs little next to a scope per call (a quarter of a call: bench/floor).
+// At most this many calls under one HandleScope: a scope per 1000 calls costs little next to a
+// scope per call (a quarter of a call: bench/floor).
 constexpr size_t kItemsPerCall = 1000;
 
 // Main thread, once per ring. After an Abort, Node also calls it with a null env for the rings
@@ -307,16 +321,18 @@ void AnswerDoorbell(Napi::Env env, Napi::Function open_marker, Texample* self, v
 // Main thread, inside the HandleScope and the callback scope Node opens for one call: microtasks
 // run after each call's items, not after each item. Clears the flag, then takes the whole queue
 // onto the backlog (the order Push() relies on; AllDone() is read between the two, see
-// ProducersDone()), and delivers up to kItemsPerCall items of the backlog. Taking at every call
+// ProducersDone()), and delivers what is left of this loop turn's budget. Taking at every call
 // keeps the producers' buffer small, a call's worth: the backlog of a producer faster than JS
-// piles up here instead, one take after another, never copied. If items are left, this rings as
-// a producer would: a non-blocking call from the main thread, never refused for room, made
-// unless the flag is set already (a producer's ring is then on its way). Once every producer is
-// done and the backlog is empty, it gives back the stream's thread count, and Node closes the
-// function. `callback` is looked up once per call, so a replacement takes effect from the next
-// call; if it is not a function, the items are dropped. A stop() ends delivery at once, from the
-// callback too: this chapter drops what is left on stop().
+// piles up here instead, one take after another, never copied. If items are left, the ring for
+// them waits for the next loop turn (RingNextTurn). Once every producer is done and the backlog
+// is empty, it gives back the stream's thread count, and Node closes the function. `callback` is
+// looked up once per call, so a replacement takes effect from the next call; if it is not a
+// function, the items are dropped. A stop() ends delivery at once, from the callback too: this
+// chapter drops what is left on stop().
 void Texample::Drain(Napi::Env env) {
+  // This turn's budget is spent and TurnEnd() will ring: a producer's ring that Node dispatches
+  // in the same turn is answered then. The flag stays set, so no producer rings meanwhile.
+  if (ring_deferred_) return;
   doorbell_pending_.exchange(false, std::memory_order_acquire);
   const bool producers_done = producers_.AllDone();  // before the take, which then holds it all
   queue_.TakeAll(spare_);
@@ -330,26 +346,29 @@ void Texample::Drain(Napi::Env env) {
   }
   if (backlog_ != 0 && state_ == State::kRunning && !Deliver(env)) return;  // no JS can run here
   if (state_ != State::kRunning) return;  // stop(), even from the callback, or a teardown
-  if (backlog_ != 0) {  // the rest in a later call; relaxed: the backlog is this thread's own
-    if (!doorbell_pending_.exchange(true, std::memory_order_relaxed)) tsfn_.NonBlockingCall();
+  if (backlog_ != 0) {
+    RingNextTurn();  // the rest in the next loop turn
   } else if (producers_done && !count_given_back_) {
     count_given_back_ = true;
     tsfn_.Release();
   }
 }
 
-// Main thread. Up to kItemsPerCall items of the backlog, oldest first. Returns false when JS can
-// no longer run here.
+// Main thread. What is left of this loop turn's budget, oldest first, kItemsPerCall calls per
+// HandleScope. Returns false when JS can no longer run here.
 bool Texample::Deliver(Napi::Env env) {
   counter_.QueueDepth(backlog_);
+  if (turn_used_ >= turn_budget_) return true;
+  ScheduleTurnEnd();
   const uint64_t iteration = iterations_.Current();
   Napi::Object module = module_.Value();
   Napi::Function callback = LookUpCallback(module);
-  size_t budget = kItemsPerCall;
+  uint64_t budget = turn_budget_ - turn_used_;
   while (budget != 0 && backlog_ != 0 && state_ == State::kRunning) {
     std::vector<Item>& take = takes_.front();
-    const size_t end = next_ + std::min(budget, take.size() - next_);
+    const size_t end = next_ + std::min<uint64_t>({budget, take.size() - next_, kItemsPerCall});
     budget -= end - next_;
+    turn_used_ += end - next_;
     if (!CallEach(env, module, callback, take, end, iteration)) return false;
     if (next_ == take.size()) {  // freed: malloc hands the memory to a later reserve()
       takes_.pop_front();
@@ -388,6 +407,67 @@ bool Texample::CallEach(Napi::Env env, Napi::Object module, Napi::Function callb
   return js_runs;
 }
 // excerpt-end: doorbell-drain
+
+// excerpt-begin: doorbell-next-turn
+// A ring from the main thread would not wait for the next loop turn: Node's dispatcher calls
+// call_js again, in the same turn, for every call that arrives while it dispatches (up to 999),
+// so a self-ring, or a producer's, would let a producer faster than JS hold the loop for about
+// 1000 budgets. A loop turn is marked instead with setImmediate, which every runtime runs once
+// per turn, after its I/O callbacks: on Node in the check phase, after the poll phase in which
+// the function's uv_async_t called call_js. TurnEnd() resets the turn's count and makes the ring
+// for what is left; on Node that ring's uv_async_send lands in the next iteration's poll phase,
+// after this iteration's timers and beside every I/O event ready by then.
+
+// Main thread, at this turn's first delivery: TurnEnd() at the end of the turn. Without a
+// setImmediate (the binding used without doorbell.js), or if it throws, the turn ends now.
+void Texample::ScheduleTurnEnd() {
+  if (turn_end_scheduled_) return;
+  turn_end_scheduled_ = true;
+  if (next_turn_.IsEmpty()) {
+    turn_end_scheduled_ = false;
+    return;
+  }
+  const napi_value argv[] = {turn_end_.Value(), Napi::Number::New(env_, double(stream_))};
+  if (!CallIntoJs(next_turn_.Value(), env_.Undefined(), 2, argv)) turn_end_scheduled_ = false;
+}
+
+// Main thread, with items left and this turn's budget spent. Sets the flag as a producer would,
+// so that none rings meanwhile, and leaves the ring to TurnEnd(). Where no TurnEnd() is on its
+// way (no setImmediate), rings at once, as a producer would.
+void Texample::RingNextTurn() {
+  doorbell_pending_.exchange(true, std::memory_order_relaxed);  // the backlog is ours alone
+  if (turn_end_scheduled_) {
+    ring_deferred_ = true;
+    return;
+  }
+  turn_used_ = 0;
+  tsfn_.NonBlockingCall();
+}
+
+// Main thread, from setImmediate: the turn is over. A ring for the deferred backlog, unless the
+// stream was stopped or is not the one that scheduled this (an older stream's TurnEnd() may run
+// after the next start()). The flag is still set: the drain this ring calls clears it.
+void Texample::TurnEnd(uint64_t stream) {
+  if (stream != stream_) return;
+  turn_end_scheduled_ = false;
+  turn_used_ = 0;
+  if (!ring_deferred_) return;
+  ring_deferred_ = false;
+  if (state_ == State::kRunning) tsfn_.NonBlockingCall();
+}
+
+// Main thread, when doorbell.js loads: the function that marks a loop turn.
+void Texample::UseNextTurn(Napi::Function schedule) {
+  next_turn_ = Napi::Persistent(schedule);
+  turn_end_ = Napi::Persistent(Napi::Function::New(
+      env_,
+      [](const Napi::CallbackInfo& info) {
+        static_cast<Texample*>(info.Data())
+            ->TurnEnd(uint64_t(info[0].As<Napi::Number>().DoubleValue()));
+      },
+      "texampleTurnEnd", this));
+}
+// excerpt-end: doorbell-next-turn
 #elif !defined(TEXAMPLE_UNTYPED)
 // excerpt-begin: call
 // Producer thread. The slot is this producer's until Node queues it; a refused call reuses it.
@@ -630,6 +710,10 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   module_.Reset();
   callback_.Reset();
   on_done_.Reset();
+#ifdef TEXAMPLE_DOORBELL
+  next_turn_.Reset();  // no JS runs from here on: no setImmediate marks a turn any more
+  turn_end_.Reset();
+#endif
   if (!streaming) {
     delete this;
     texample::FinishAsyncCleanup(hook);
@@ -658,6 +742,10 @@ Options ToOptions(Napi::Object options) {
   out.stream.stamp = options.Get("stamp").ToBoolean().Value();
   if (options.Has("queueSize")) out.queue_size = size_t(NumberField(options, "queueSize"));
   if (options.Has("blocking")) out.blocking = options.Get("blocking").ToBoolean().Value();
+  if (options.Has("turnBudget")) {  // doorbell: always there (common/turn-budget.js), 0: Infinity
+    const double budget = NumberField(options, "turnBudget");
+    out.turn_budget = budget == 0 ? UINT64_MAX : uint64_t(budget);
+  }
   return out;
 }
 
@@ -702,6 +790,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, StartMethod, "start", self));
   exports.Set("stop", Napi::Function::New(env, StopMethod, "stop", self));
   exports.Set("stats", Napi::Function::New(env, StatsMethod, "stats", self));
+#ifdef TEXAMPLE_DOORBELL
+  exports.Set("useNextTurn", Napi::Function::New(
+                                 env,
+                                 [](const Napi::CallbackInfo& info) {
+                                   Self(info)->UseNextTurn(info[0].As<Napi::Function>());
+                                 },
+                                 "useNextTurn", self));
+#endif
   return exports;
 }
 

@@ -11,10 +11,11 @@
 //     other items: a batch call cannot both throw and go on. The tick runs when the wake-up's
 //     callback scope closes, so it reaches 'uncaughtException' (or ends the process) at the end
 //     of the same wake-up, after the rest of its batch, where per-item mode reports it at once.
-// Same options as index.js, except batch, which is always on.
+// Same options as index.js (turnBudget counts items, not calls), except batch, which is always on.
 const { createTexample } = require('../../common/texample');
 const { loadAddon } = require('../../common/addon');
 const { ringSize, pollUs } = require('./start-options');
+const { checkTurnBudget, turnBudgetForNative } = require('../../common/turn-budget');
 
 const binding = loadAddon(__dirname, 'texample', { mechanism: 'libuv' });
 
@@ -74,9 +75,9 @@ function adapterFor(module) {
 
 const batchBinding = {
   start: (module, options, onDone) =>
-    binding.start(adapterFor(module), { ...options, batch: true }, onDone),
+    binding.start(adapterFor(module), { ...turnBudgetForNative(options), batch: true }, onDone),
   stop: () => binding.stop(),
   stats: () => binding.stats(),
 };
 
-module.exports = createTexample(batchBinding, { ringSize, pollUs });
+module.exports = createTexample(batchBinding, { ringSize, pollUs, turnBudget: checkTurnBudget });

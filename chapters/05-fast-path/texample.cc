@@ -40,6 +40,7 @@ struct Options {
   bool batch = false;          // one call per wake-up with Float64Arrays, instead of one per item
   uint64_t ring_size = 65536;  // slots per producer's ring, a power of two
   uint64_t poll_ns = 0;        // busy-poll window after a delivery (pollUs), 0: none
+  uint64_t turn_budget = UINT64_MAX;  // items one wake-up may take (turnBudget)
 };
 
 // Main thread, between two looks at the rings while busy-polling: a spin-wait hint, which also
@@ -83,7 +84,7 @@ class Texample {
   uv_handle_t* Handle() { return reinterpret_cast<uv_handle_t*>(&async_); }
   void Drain();
   void DeliverSnapshot();
-  uint64_t TakeSnapshot();
+  uint64_t TakeSnapshot(uint64_t limit);
   void Deliver();
   Napi::Function LookUpCallback(Napi::Object module);
   bool CallEach(napi_value module, napi_value callback, Ring& ring, uint64_t end,
@@ -126,6 +127,11 @@ class Texample {
   uint64_t wake_up_began_ns_ = 0;  // when the current callback began
   uint64_t last_delivery_ns_ = 0;  // when the latest delivery began
   std::vector<uint64_t> ends_;     // per ring: one past the last item this wake-up takes
+
+  // The turn budget (turnBudget): what one wake-up may take, and where the next one starts.
+  uint64_t turn_budget_ = UINT64_MAX;  // items one wake-up may take
+  bool snapshot_cut_ = false;          // the latest snapshot left items behind
+  unsigned first_ring_ = 0;            // the ring a cut snapshot starts with: turns rotate
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
   Napi::FunctionReference on_done_;
@@ -202,14 +208,18 @@ void Texample::Drain() {
   if (poll_ns_ != 0) wake_up_began_ns_ = texample::MonotonicNs();
   bool producers_done;
   bool took_items;
+  uint64_t budget = turn_budget_;  // what this wake-up may still take
   do {
     // Read "all done" before the tails: a producer's last push happens before it reports done
-    // (acquire in AllDone), so if they were all done then, this pass takes the very last item.
+    // (acquire in AllDone), so if they were all done then, this pass takes the very last item,
+    // unless the turn budget cut it short.
     producers_done = producers_.AllDone();
-    took_items = TakeSnapshot() > 0;
+    const uint64_t taken = TakeSnapshot(budget);
+    budget -= taken;
+    took_items = taken > 0;
     if (took_items) DeliverSnapshot();
-  } while (took_items && !producers_done && PollForWork());  // pollUs only: see PollForWork()
-  if (producers_done) {
+  } while (took_items && !producers_done && budget != 0 && PollForWork());  // pollUs: PollForWork
+  if (producers_done && !snapshot_cut_) {
     End();
   } else {
     SleepOrComeBack(took_items);
@@ -228,16 +238,28 @@ void Texample::DeliverSnapshot() {
 }
 
 // Main thread. Fixes what this wake-up takes: every item published so far, up to the ring's
-// capacity per producer, however many sends coalesced. Items published while it delivers wait
-// for the next wake-up, so one wake-up never runs for ever.
-uint64_t Texample::TakeSnapshot() {
+// capacity per producer, however many sends coalesced, and at most `limit` items (what is left
+// of the turn budget), ring after ring from first_ring_, which moves on when the budget cuts a
+// snapshot short, so that no ring waits for the others turn after turn. Items published while it
+// delivers, and those the budget leaves, wait for the next wake-up, which SleepOrComeBack sends
+// to this thread: that lands in the next loop iteration's poll phase, after this iteration's
+// setImmediate callbacks and timers, beside every I/O event ready by then.
+uint64_t Texample::TakeSnapshot(uint64_t limit) {
   uint64_t queued = 0;
-  for (unsigned k = 0; k < producer_count_; ++k) {
-    ends_[k] = rings_[k].Tail();
-    queued += ends_[k] - rings_[k].Head();
+  uint64_t taken = 0;
+  for (unsigned i = 0; i < producer_count_; ++i) {
+    const unsigned k = (first_ring_ + i) % producer_count_;
+    const uint64_t head = rings_[k].Head();
+    const uint64_t available = rings_[k].Tail() - head;
+    const uint64_t take = std::min(available, limit - taken);
+    ends_[k] = head + take;
+    queued += available;
+    taken += take;
   }
+  snapshot_cut_ = taken < queued;
+  if (snapshot_cut_) first_ring_ = (first_ring_ + 1) % producer_count_;
   counter_.QueueDepth(queued);
-  return queued;
+  return taken;
 }
 // excerpt-end: callback
 
@@ -477,6 +499,9 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   stamp_ = options.stream.stamp;
   for (unsigned k = 0; k < producer_count_; ++k) rings_[k].Allocate(options.ring_size, stamp_);
   ends_.assign(producer_count_, 0);
+  turn_budget_ = options.turn_budget;
+  snapshot_cut_ = false;
+  first_ring_ = 0;
   batch_ = options.batch;
   poll_ns_ = options.poll_ns;
   if (batch_) {
@@ -573,7 +598,7 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   abandoned_.store(true, std::memory_order_relaxed);  // WakeProducer's mutex publishes it
   for (unsigned k = 0; rings_ && k < producer_count_; ++k) rings_[k].WakeProducer();
   producers_.StopAndJoin();
-  if (rings_ && TakeSnapshot() > 0) DropSnapshot();
+  if (rings_ && TakeSnapshot(UINT64_MAX) > 0) DropSnapshot();
   module_.Reset();
   on_done_.Reset();
   async_context_.reset();
@@ -611,6 +636,10 @@ Options ToOptions(Napi::Object options) {
   if (options.Has("batch")) out.batch = options.Get("batch").ToBoolean().Value();
   if (options.Has("ringSize")) out.ring_size = uint64_t(NumberField(options, "ringSize"));
   if (options.Has("pollUs")) out.poll_ns = uint64_t(NumberField(options, "pollUs")) * 1000;
+  if (options.Has("turnBudget")) {  // always there (common/turn-budget.js); 0 stands for Infinity
+    const double budget = NumberField(options, "turnBudget");
+    out.turn_budget = budget == 0 ? UINT64_MAX : uint64_t(budget);
+  }
   return out;
 }
 

@@ -21,7 +21,9 @@ const HOUR_MS = 3_600_000;
 
 // Option kinds. The common ones as docs/contract.md's table states them; queueSize and blocking
 // as chapters/04-tsfn/README.md does; drain as chapters/02-uv-async's page does; batch, ringSize
-// and pollUs as chapters/05-fast-path/start-options.js does. `mayRefuse`: a pace slower than the
+// and pollUs as chapters/05-fast-path/start-options.js does; turnBudget as common/turn-budget.js
+// does. A target that refuses turnBudget must say so with a TypeError naming it, whatever the
+// value (REFUSED_IF_ABSENT). `mayRefuse`: a pace slower than the
 // slowest intervalMs (one item per 2^31-1 ms) may be refused with a RangeError or accepted; if
 // accepted, nothing may be sent before it is due. An option a chapter adds without a kind here
 // fails the run: its values would go untested.
@@ -45,7 +47,11 @@ const KINDS = {
     valid: (v) => Number.isInteger(v) && v >= 2 && v <= 2 ** 20 && (v & (v - 1)) === 0,
   },
   pollUs: { type: 'number', valid: (v) => Number.isInteger(v) && v >= 0 && v <= 1000 },
+  turnBudget: { type: 'number', valid: (v) => v === Infinity || (Number.isInteger(v) && v >= 1 && v <= MAX_SAFE) },
 };
+
+// Options every target either takes or refuses by name (common/turn-budget.js, NOT_APPLICABLE).
+const REFUSED_IF_ABSENT = { turnBudget: [1, 1000, Infinity] };
 
 const revoked = Proxy.revocable({}, {});
 revoked.revoke();
@@ -177,6 +183,13 @@ function cases(optionNames) {
   }
   // Both pacing options: a TypeError naming both.
   all.push({ label: 'intervalMs and rate together', options: { ...target.startOptions, intervalMs: 1, rate: 1 }, expect: 'TypeError', names: ['intervalMs', 'rate'] });
+  // Options this target refuses: a TypeError naming the option, even for a value others take.
+  for (const [name, values] of Object.entries(REFUSED_IF_ABSENT)) {
+    if (optionNames.includes(name)) continue;
+    for (const value of values) {
+      all.push({ label: `${name}: ${show(value)}, refused here`, options: { ...target.startOptions, [name]: value }, expect: 'TypeError', names: [name] });
+    }
+  }
   // Unknown names, including ones that exist on every object.
   for (const name of ['cout', 'Count', 'constructor', 'toString', '__proto__', 'hasOwnProperty', '']) {
     const options = { ...target.startOptions };

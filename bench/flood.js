@@ -1,0 +1,353 @@
+'use strict';
+// The loop under a flood: how much of the main thread's event loop is left to timers and I/O
+// while a producer floods a chapter as fast as it can. Per target and per turn budget, in fresh
+// processes, one at a time: an untimed warm-up stream, then an unpaced flood of `count` items
+// from one producer while three probes run on the same main thread:
+//   - a 1 ms setInterval, whose gaps between ticks are recorded (p50, p99, max);
+//   - perf_hooks.monitorEventLoopDelay at 1 ms resolution (p50, p99, max);
+//   - an I/O round trip through the loop: every tick of that interval sends 8 bytes to a loopback
+//     (127.0.0.1) TCP echo server in a child process, unless the previous ping is still out, and
+//     records the time until the echo's data callback runs (p50, p99).
+// When the stream ends, the gap since the last tick and a ping still out are recorded as they
+// stand: a loop held for the whole flood would otherwise show no gap at all. The event-loop delay
+// histogram has no such correction: it samples on a timer of its own, and misses a stall at the
+// end. The same probes with no stream at all ("idle", for idle-ms) run in the same rounds. Targets
+// that take the turnBudget option (common/turn-budget.js) run twice: "before", turnBudget:
+// Infinity (every wake-up delivers everything it takes) and "after", the default budget. Each
+// round runs every configuration once, in an order rotated from round to round; the summary
+// gives the median of the rounds with the range (lowest–highest).
+//   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 100000] [--idle-ms 500]
+//                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
+//                       [--out FILE]
+// Prints a table; writes every run and the summary as JSON to FILE (default
+// bench/results/flood.json). Targets: every chapter and variant the harness measures (chapter 0
+// aside); a name in --targets selects that target exactly, or every target under a chapter.
+// Each process is bounded: the flood by `count`, the process by a time-out that kills it.
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { chapterTargets } = require('../common/chapters');
+const { collectEnvironment } = require('./environment');
+
+const RUN_TIMEOUT_MS = 120_000; // only so that a hang ends the run, not the whole experiment
+const MS = 1e6;
+
+const nowNs = () => Number(process.hrtime.bigint());
+
+function parseArgs(argv) {
+  const options = {
+    rounds: 3,
+    count: 2_000_000,
+    warmup: 100_000,
+    idleMs: 500,
+    targets: null,
+    budgets: ['before', 'after'],
+    out: path.join(__dirname, 'results', 'flood.json'),
+  };
+  const integer = (name, text, min) => {
+    const value = Number(text);
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new RangeError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+  for (let k = 0; k < argv.length; k += 2) {
+    const [flag, value] = [argv[k], argv[k + 1]];
+    if (value === undefined) throw new TypeError(`${flag} needs a value`);
+    if (flag === '--rounds') options.rounds = integer('rounds', value, 1);
+    else if (flag === '--count') options.count = integer('count', value, 1);
+    else if (flag === '--warmup') options.warmup = integer('warmup', value, 0);
+    else if (flag === '--idle-ms') options.idleMs = integer('idle-ms', value, 1);
+    else if (flag === '--targets') options.targets = value.split(',').filter(Boolean);
+    else if (flag === '--budgets') options.budgets = value.split(',').filter(Boolean);
+    else if (flag === '--out') options.out = path.resolve(value);
+    else throw new TypeError(`unknown argument ${flag} (see the header of bench/flood.js)`);
+  }
+  for (const budget of options.budgets) {
+    if (!['before', 'after'].includes(budget)) throw new RangeError(`--budgets: 'before' or 'after', got ${budget}`);
+  }
+  return options;
+}
+
+// --- one run, in a process of its own ------------------------------------------------------
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function summarize(valuesNs) {
+  const sorted = [...valuesNs].sort((a, b) => a - b);
+  const ms = (ns) => (ns === null ? null : ns / MS);
+  return {
+    count: sorted.length,
+    p50: ms(percentile(sorted, 50)),
+    p99: ms(percentile(sorted, 99)),
+    max: ms(sorted.at(-1) ?? null),
+  };
+}
+
+// The echo server's process: prints its port, echoes every byte, ends with its parent's pipe.
+function echoServer() {
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    socket.pipe(socket);
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+}
+
+function startEchoServer() {
+  const child = spawn(process.execPath, [__filename, '--echo-server'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.on('error', reject);
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve({ child, port: Number(text.trim()) });
+    });
+  });
+}
+
+function connect(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    socket.setNoDelay(true);
+    socket.on('error', reject);
+  });
+}
+
+// The three probes, started together; stop() returns their figures.
+function startProbes(socket) {
+  const gaps = [];
+  const trips = [];
+  let last = nowNs();
+  let pingSentNs = null;
+  const PING = Buffer.alloc(8, 0x2a);
+  let echoed = 0;
+  socket.on('data', (chunk) => {
+    echoed += chunk.length;
+    if (echoed < PING.length || pingSentNs === null) return;
+    echoed -= PING.length;
+    trips.push(nowNs() - pingSentNs);
+    pingSentNs = null;
+  });
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const interval = setInterval(() => {
+    const now = nowNs();
+    gaps.push(now - last);
+    last = now;
+    if (pingSentNs === null) {
+      pingSentNs = now;
+      socket.write(PING);
+    }
+  }, 1);
+  return () => {
+    // A loop held until the stream ended shows no tick and no echo for that time: the gap still
+    // open and a ping still out count too, as what they are at least.
+    const now = nowNs();
+    gaps.push(now - last);
+    if (pingSentNs !== null) trips.push(now - pingSentNs);
+    clearInterval(interval);
+    delay.disable();
+    const eld = delay.count === 0
+      ? { count: 0, p50: null, p99: null, max: null }
+      : { count: delay.count, p50: delay.percentile(50) / MS, p99: delay.percentile(99) / MS, max: delay.max / MS };
+    return { gaps: summarize(gaps), eventLoopDelay: eld, ioRoundTrip: summarize(trips) };
+  };
+}
+
+async function runOne(config) {
+  const { child, port } = await startEchoServer();
+  const socket = await connect(port);
+  let result;
+  if (config.modulePath === null) {
+    const stop = startProbes(socket);
+    const began = nowNs();
+    await new Promise((resolve) => setTimeout(resolve, config.idleMs));
+    result = { streamMs: (nowNs() - began) / MS, ...stop() };
+  } else {
+    const texample = require(config.modulePath);
+    const options = { ...config.startOptions, ...config.budgetOptions, rate: 0, producers: 1 };
+    let sum = 0;
+    texample.callback = (i) => {
+      sum += i;
+    };
+    if (config.warmup > 0) await texample.start({ ...options, count: config.warmup });
+    const stop = startProbes(socket);
+    const began = nowNs();
+    const stats = await texample.start({ ...options, count: config.count });
+    const streamMs = (nowNs() - began) / MS;
+    result = {
+      streamMs,
+      itemsPerSecond: stats.delivered / (streamMs / 1000),
+      ...stop(),
+      stats,
+      checksum: sum > 0,
+    };
+  }
+  socket.destroy();
+  child.stdin.end();
+  return result;
+}
+
+// --- the experiment: configurations, rounds, summary ---------------------------------------
+
+// Whether a target takes turnBudget: its unknown-option error lists what it knows.
+function takesTurnBudget(modulePath) {
+  const texample = require(modulePath);
+  try {
+    texample.start({ '\u0001probe': 1 });
+  } catch (error) {
+    return /known: .*\bturnBudget\b/.test(String(error?.message));
+  }
+  return false;
+}
+
+function configurations(options) {
+  const selected = (name) =>
+    !options.targets || options.targets.some((t) => name === t || name.startsWith(`${t}/`));
+  const configs = [{ name: 'idle', budget: '-', modulePath: null, idleMs: options.idleMs }];
+  for (const target of chapterTargets()) {
+    if (target.bench === false || !selected(target.name)) continue;
+    const base = { name: target.name, modulePath: target.modulePath, startOptions: target.startOptions };
+    const common = { count: options.count, warmup: options.warmup };
+    if (!takesTurnBudget(target.modulePath)) {
+      configs.push({ ...base, ...common, budget: '-', budgetOptions: {} });
+      continue;
+    }
+    if (options.budgets.includes('before')) {
+      configs.push({ ...base, ...common, budget: 'before', budgetOptions: { turnBudget: Infinity } });
+    }
+    if (options.budgets.includes('after')) configs.push({ ...base, ...common, budget: 'after', budgetOptions: {} });
+  }
+  return configs;
+}
+
+function runChild(config) {
+  // JSON has no Infinity: the child reads turnBudget 'Infinity' back as a number.
+  const text = JSON.stringify(config, (key, value) => (value === Infinity ? 'Infinity' : value));
+  const child = spawn(process.execPath, [__filename, '--child', text], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').at(-1);
+      if (code === 0 && line) resolve(JSON.parse(line));
+      else resolve({ failed: `exit ${code ?? signal}: ${stderr.trim().slice(-400)}` });
+    });
+  });
+}
+
+function medianAndRange(values) {
+  const sorted = values.filter((v) => typeof v === 'number').sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const middle = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, low: sorted[0], high: sorted.at(-1) };
+}
+
+const FIGURES = {
+  streamMs: (r) => r.streamMs,
+  itemsPerSecond: (r) => r.itemsPerSecond,
+  maxItemsPerWakeup: (r) => r.stats?.maxItemsPerWakeup,
+  gapP50: (r) => r.gaps.p50,
+  gapP99: (r) => r.gaps.p99,
+  gapMax: (r) => r.gaps.max,
+  eldP50: (r) => r.eventLoopDelay.p50,
+  eldP99: (r) => r.eventLoopDelay.p99,
+  eldMax: (r) => r.eventLoopDelay.max,
+  ioP50: (r) => r.ioRoundTrip.p50,
+  ioP99: (r) => r.ioRoundTrip.p99,
+};
+
+function summary(config, runs) {
+  const good = runs.filter((r) => !r.failed);
+  const figures = {};
+  for (const [name, read] of Object.entries(FIGURES)) figures[name] = medianAndRange(good.map(read));
+  return { name: config.name, budget: config.budget, runs: good.length, failed: runs.length - good.length, figures };
+}
+
+function show(figure, digits = 2) {
+  if (!figure) return '-';
+  const f = (v) => v.toFixed(digits);
+  return `${f(figure.median)} (${f(figure.low)}–${f(figure.high)})`;
+}
+
+function printTable(summaries, options) {
+  const rows = summaries.map((s) => [
+    s.name,
+    s.budget,
+    show(s.figures.streamMs, 0),
+    s.figures.itemsPerSecond ? show({ ...mapFigure(s.figures.itemsPerSecond, 1e-6) }, 1) : '-',
+    show(s.figures.gapP50),
+    show(s.figures.gapP99),
+    show(s.figures.gapMax, 1),
+    show(s.figures.eldP99),
+    show(s.figures.ioP50),
+    show(s.figures.ioP99),
+  ]);
+  const header = ['target', 'budget', 'stream ms', 'M items/s', 'gap p50 ms', 'gap p99 ms', 'gap max ms', 'delay p99 ms', 'I/O p50 ms', 'I/O p99 ms'];
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+  const line = (cells) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
+  console.log(
+    `${options.count} unpaced items, 1 producer, after ${options.warmup} untimed; 1 ms interval, ` +
+      `loopback echo; median (range) of ${options.rounds} fresh processes each`,
+  );
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
+
+function mapFigure(figure, factor) {
+  return { median: figure.median * factor, low: figure.low * factor, high: figure.high * factor };
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const configs = configurations(options);
+  const runs = configs.map(() => []);
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < configs.length; k++) {
+      const index = (k + round) % configs.length; // rotated: no configuration always runs first
+      const result = await runChild(configs[index]);
+      runs[index].push({ round, ...result });
+      if (result.failed) console.error(`${configs[index].name} (${configs[index].budget}): ${result.failed}`);
+    }
+  }
+  const summaries = configs.map((config, k) => summary(config, runs[k]));
+  printTable(summaries, options);
+  fs.mkdirSync(path.dirname(options.out), { recursive: true });
+  const record = {
+    experiment: 'flood',
+    options: { ...options, out: undefined },
+    environment: collectEnvironment(),
+    summaries,
+    runs: configs.map((config, k) => ({ config, runs: runs[k] })),
+  };
+  fs.writeFileSync(options.out, `${JSON.stringify(record, null, 2)}\n`);
+  if (summaries.some((s) => s.failed > 0)) process.exitCode = 1;
+}
+
+if (process.argv[2] === '--echo-server') {
+  echoServer();
+} else if (process.argv[2] === '--child') {
+  const config = JSON.parse(process.argv[3], (key, value) => (value === 'Infinity' ? Infinity : value));
+  runOne(config).then(
+    (result) => process.stdout.write(`${JSON.stringify({ config: { name: config.name, budget: config.budget }, ...result })}\n`),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+} else {
+  main();
+}
