@@ -425,15 +425,25 @@ bool Texample::CallOnce(napi_value module, napi_value callback, uint64_t iterati
   return true;
 }
 
-// Main thread, batch mode. The stream's buffer, unless the last callback transferred it
-// (port.postMessage(values, [values.buffer]), structuredClone with transfer): a transferred
-// buffer is detached here, its data pointer null and its length 0, and the batch it held is now
-// the reader's to keep. Then a fresh buffer, as large as every ring together, replaces it.
+// Main thread, batch mode. The stream's buffer for a batch of `count` items. The views handed
+// to JS share it, and the next wake-up reuses it while it is large enough. A callback may have
+// transferred it instead (port.postMessage(values, [values.buffer]), structuredClone with
+// transfer): it is then detached here, its data pointer null and its length 0, and the batch it
+// held is the reader's to keep. Its replacement is sized to this batch, not to every ring
+// together: a reader that transfers every batch keeps buffers as long as its batches, never
+// producers × ringSize slots apiece. A buffer too small for the batch grows to twice its size
+// (or to the batch, if longer), capped at every ring together, the longest batch there can be:
+// a reader that keeps none sees at most log2(producers × ringSize) + 1 buffers in a stream. The
+// first is made at the first wake-up, for its batch.
 Napi::ArrayBuffer Texample::BatchBuffer(Napi::Reference<Napi::ArrayBuffer>& buffer,
                                         uint64_t count) {
-  Napi::ArrayBuffer current = buffer.Value();
-  if (!current.IsDetached() && current.ByteLength() >= count * sizeof(double)) return current;
-  const size_t bytes = producer_count_ * rings_[0].Capacity() * sizeof(double);
+  const size_t needed = count * sizeof(double);
+  Napi::ArrayBuffer current = buffer.IsEmpty() ? Napi::ArrayBuffer() : buffer.Value();
+  const bool reusable = !current.IsEmpty() && !current.IsDetached();
+  if (reusable && current.ByteLength() >= needed) return current;
+  const size_t largest = producer_count_ * rings_[0].Capacity() * sizeof(double);
+  const size_t bytes =
+      reusable ? std::min(std::max(needed, 2 * current.ByteLength()), largest) : needed;
   Napi::ArrayBuffer fresh = Napi::ArrayBuffer::New(env_, bytes);
   buffer = Napi::Persistent(fresh);
   return fresh;
@@ -479,11 +489,6 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   ends_.assign(producer_count_, 0);
   batch_ = options.batch;
   poll_ns_ = options.poll_ns;
-  if (batch_) {
-    const size_t bytes = producer_count_ * options.ring_size * sizeof(double);
-    values_buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env_, bytes));
-    if (stamp_) stamps_buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env_, bytes));
-  }
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
   async_context_.emplace(env_, "texample");
