@@ -216,6 +216,19 @@ function cases(target, texample) {
       assert.deepEqual(caught, items.filter((i) => i % 100 === 0).map((i) => `boom ${i}`));
       checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
     },
+    async 'throw-null-handled'() {
+      const result = await runChild(target, 'throw-null-handled');
+      assert.equal(result.signal, null, 'not killed by the time-out');
+      assert.equal(result.code, 0, result.stderr);
+      const { caught, items, stats } = lastJsonLine(result.stdout);
+      assert.deepEqual(caught, items.filter((i) => i % 100 === 50).map(() => null));
+      checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
+    },
+    async 'throw-null-unhandled'() {
+      const result = await runChild(target, 'throw-null-unhandled');
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /null/);
+    },
     async 'throw-unhandled'() {
       const result = await runChild(target, 'throw-unhandled');
       assert.equal(result.code, 1, result.stderr);

@@ -298,6 +298,21 @@ for (const target of conformanceTargets()) {
       checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
     });
 
+    it(`${name}: a thrown null reaches 'uncaughtException' too, and the stream goes on`, async () => {
+      const result = await runChild(target, 'throw-null-handled');
+      assert.equal(result.signal, null, 'not killed by the time-out');
+      assert.equal(result.code, 0, result.stderr);
+      const { caught, items, stats } = lastJsonLine(result.stdout);
+      assert.deepEqual(caught, items.filter((i) => i % 100 === 50).map(() => null));
+      checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
+    });
+
+    it(`${name}: an unhandled thrown null ends the process with code 1`, async () => {
+      const result = await runChild(target, 'throw-null-unhandled');
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /null/);
+    });
+
     it(`${name}: an unhandled callback exception ends the process with code 1`, async () => {
       const result = await runChild(target, 'throw-unhandled');
       assert.equal(result.code, 1);
