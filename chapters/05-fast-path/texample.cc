@@ -124,7 +124,7 @@ class Texample {
   bool batch_ = false;
   uint64_t poll_ns_ = 0;           // see PollForWork(); the two times below only with it
   uint64_t wake_up_began_ns_ = 0;  // when the current callback began
-  uint64_t last_delivery_ns_ = 0;  // when the latest delivery began
+  uint64_t last_delivery_ns_ = 0;  // when the latest delivery ended (0: none yet)
   std::vector<uint64_t> ends_;     // per ring: one past the last item this wake-up takes
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
@@ -216,15 +216,16 @@ void Texample::Drain() {
   }
 }
 
-// Main thread. Hands what TakeSnapshot() took to JS.
+// Main thread. Hands what TakeSnapshot() took to JS. With pollUs, the window opens when the
+// delivery ends (PollForWork).
 void Texample::DeliverSnapshot() {
-  if (poll_ns_ != 0) last_delivery_ns_ = texample::MonotonicNs();
   try {
     Deliver();
   } catch (const Napi::Error& error) {
     ReportException(error);
   }
   DropSnapshot();  // what Deliver() could not hand to JS: nothing, unless JS cannot run
+  if (poll_ns_ != 0) last_delivery_ns_ = texample::MonotonicNs();
 }
 
 // Main thread. Fixes what this wake-up takes: every item published so far, up to the ring's
@@ -274,12 +275,17 @@ bool Texample::AnythingQueued() const {
 
 // excerpt-begin: poll
 // Main thread, with pollUs: after a delivery, instead of sleeping at once, keep looking at the
-// rings until poll_ns_ after that delivery; true as soon as an item (or the producers' end) is
-// there. Drain() then delivers it in the same callback: no sleep, no wake-up between the cores,
-// no loop iteration, which is the point. The cost is this thread's CPU while it looks, and the
-// loop's timers and I/O, which wait: so one callback looks for at most poll_ns_ from its start,
-// however many items keep arriving, and then returns to the loop. The rings are only read here
-// (armed_ stays false, so producers do not send), and nothing of the sleep handshake changes.
+// rings until poll_ns_ after that delivery ended; true as soon as an item (or the producers' end)
+// is there. Drain() then delivers it in the same callback: no sleep, no wake-up between the
+// cores, no loop iteration, which is the point. The cost is this thread's CPU while it looks, and
+// the loop's timers and I/O, which wait: so one callback looks for at most poll_ns_ from its
+// start, however many items keep arriving, and then returns to the loop. A delivery that ends
+// past that point still gets its window: the callback ends with items taken, so it sends itself
+// the next wake-up (SleepOrComeBack), which, after the loop has run timers and I/O once, looks
+// until poll_ns_ after that delivery. The min() below is that rule: in a callback that has
+// delivered, its start is the earlier time; in one that has not, the previous delivery's end.
+// The rings are only read here (armed_ stays false, so producers do not send), and nothing of
+// the sleep handshake changes.
 // Each look reads every ring's tail, whose cache line the producer must then take back: a price
 // paid only while the window is open. PauseBriefly() tells the core that this is a spin-wait.
 bool Texample::PollForWork() const {
@@ -489,6 +495,7 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   ends_.assign(producer_count_, 0);
   batch_ = options.batch;
   poll_ns_ = options.poll_ns;
+  last_delivery_ns_ = 0;  // no window before this stream's first delivery
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
   async_context_.emplace(env_, "texample");
