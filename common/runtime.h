@@ -1,7 +1,8 @@
 // What a chapter needs to know about the runtime that loaded it, decided through Node-API alone
 // (a look at the global object, never a uv call): whether it runs a real libuv loop (Node) or
 // emulates parts of libuv's API (Bun: stubs that end the process; Deno: a shim), which clock its
-// process.hrtime.bigint() reads, how its async cleanup hooks end, and which exceptions to report.
+// process.hrtime.bigint() reads, how its async cleanup hooks end, and how an uncaught exception
+// is reported.
 #pragma once
 
 #include <node_api.h>
@@ -89,17 +90,30 @@ inline void FinishAsyncCleanup(napi_async_cleanup_hook_handle hook) {
   napi_remove_async_cleanup_hook(hook);
 }
 
-// Main thread of `env`: whether an exception caught from a call into JS is one to hand to
-// napi_fatal_exception. When nothing handles the exception, Node ends the process inside
-// napi_fatal_exception, so no later call sees anything odd. Deno returns from it and stops all JS;
-// each call until the process ends fails with V8's termination, which Node-API shows as a thrown
-// null; reporting that null would replace the error that is ending the process ("Uncaught
-// null", matrix/repro/uncaught-null.c). So on Deno a null is not reported: a callback that throws
-// null itself there goes unreported too, the one case this misses.
-inline bool ShouldReportException(napi_env env, napi_value exception) {
+// Main thread of `env`: hands an exception caught from a call into JS to napi_fatal_exception,
+// which emits 'uncaughtException', or ends the process when nothing handles it. Returns whether
+// JS can still run here: false when the report failed, or when the process is ending.
+// Node ends the process inside napi_fatal_exception when nothing handles the exception.
+// Deno returns either way; when nothing handled the exception it has asked V8 to terminate, and
+// the next entry into JS fails, once, with the termination, which Node-API shows as a thrown
+// null. Left to a later call, that null would look like one the callback threw, and reporting
+// it would replace the error that is ending the process ("Uncaught null",
+// matrix/repro/uncaught-null.c). So on Deno the next entry into JS is made here, a script that
+// does nothing: if it fails, the process is ending and JS cannot run; if it runs, the exception
+// was handled, and a null a callback throws later is its own, reported like any other value.
+inline bool ReportUncaught(napi_env env, napi_value exception) {
+  if (napi_fatal_exception(env, exception) != napi_ok) return false;
   if (!internal::OnDeno().load(std::memory_order_relaxed)) return true;
-  napi_valuetype type = napi_undefined;
-  return napi_typeof(env, exception, &type) != napi_ok || type != napi_null;
+  napi_value source, ignored;
+  if (napi_create_string_utf8(env, "0", NAPI_AUTO_LENGTH, &source) == napi_ok &&
+      napi_run_script(env, source, &ignored) == napi_ok) {
+    return true;
+  }
+  bool pending = false;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+    napi_get_and_clear_last_exception(env, &ignored);  // the termination's null
+  }
+  return false;
 }
 
 }  // namespace texample

@@ -13,7 +13,7 @@ const { spawn } = require('node:child_process');
 const { Worker } = require('node:worker_threads');
 const { conformanceTargets } = require('../common/chapters');
 const { runtime } = require('../common/addon');
-const { checkDelivery } = require('../tests/contract-checks');
+const { checkDelivery, printedItemAtOrPast } = require('../tests/contract-checks');
 
 const CHILD = path.join(__dirname, '..', 'tests', 'fixtures', 'child.js');
 const WORKER = path.join(__dirname, '..', 'tests', 'fixtures', 'worker.js');
@@ -216,14 +216,28 @@ function cases(target, texample) {
       assert.deepEqual(caught, items.filter((i) => i % 100 === 0).map((i) => `boom ${i}`));
       checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
     },
+    async 'throw-null-handled'() {
+      const result = await runChild(target, 'throw-null-handled');
+      assert.equal(result.signal, null, 'not killed by the time-out');
+      assert.equal(result.code, 0, result.stderr);
+      const { caught, items, stats } = lastJsonLine(result.stdout);
+      assert.deepEqual(caught, items.filter((i) => i % 100 === 50).map(() => null));
+      checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
+    },
+    async 'throw-null-unhandled'() {
+      const result = await runChild(target, 'throw-null-unhandled');
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /null/);
+    },
     async 'throw-unhandled'() {
       const result = await runChild(target, 'throw-unhandled');
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stderr, /texample-boom/);
     },
     async alive() {
-      const result = await runChild(target, 'alive', { until: (out) => out.includes('Bang: 100\n') });
-      assert.ok(result.killedByUs, 'the child was still running after 100 items');
+      const result = await runChild(target, 'alive', { until: printedItemAtOrPast(100) });
+      const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
+      assert.ok(result.killedByUs, `the child ${how} before item 100`);
     },
     ...Object.fromEntries(
       ['finish', 'stop'].map((scenario) => [

@@ -14,7 +14,7 @@ const CHILD = path.join(__dirname, 'fixtures', 'child.js');
 const WORKER = path.join(__dirname, 'fixtures', 'worker.js');
 const CHILD_TIMEOUT_MS = 60_000; // only so that a hang fails instead of blocking the suite
 
-const { checkDelivery } = require('./contract-checks');
+const { checkDelivery, printedItemAtOrPast } = require('./contract-checks');
 
 async function collect(texample, options) {
   const items = [];
@@ -325,6 +325,21 @@ for (const target of conformanceTargets()) {
       checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
     });
 
+    it(`${name}: a thrown null reaches 'uncaughtException' too, and the stream goes on`, async () => {
+      const result = await runChild(target, 'throw-null-handled');
+      assert.equal(result.signal, null, 'not killed by the time-out');
+      assert.equal(result.code, 0, result.stderr);
+      const { caught, items, stats } = lastJsonLine(result.stdout);
+      assert.deepEqual(caught, items.filter((i) => i % 100 === 50).map(() => null));
+      checkDelivery(target, items, stats, { count: 1000, producers: 1, complete: true });
+    });
+
+    it(`${name}: an unhandled thrown null ends the process with code 1`, async () => {
+      const result = await runChild(target, 'throw-null-unhandled');
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(result.stderr, /null/);
+    });
+
     it(`${name}: an unhandled callback exception ends the process with code 1`, async () => {
       const result = await runChild(target, 'throw-unhandled');
       assert.equal(result.code, 1);
@@ -332,9 +347,7 @@ for (const target of conformanceTargets()) {
     });
 
     it(`${name}: a running stream keeps its process alive`, async () => {
-      // An item at or past 100, not item 100 itself: a latest-only variant may skip any item.
-      const pastHundred = (out) => [...out.matchAll(/^Bang: (\d+)$/gm)].some(([, i]) => +i >= 100);
-      const result = await runChild(target, 'alive', { until: pastHundred });
+      const result = await runChild(target, 'alive', { until: printedItemAtOrPast(100) });
       const how = result.signal ? `was killed by ${result.signal}` : `exited with ${result.code}`;
       assert.ok(result.killedByUs, `the child ${how} before item 100: ${result.stderr}`);
     });

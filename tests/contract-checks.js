@@ -33,4 +33,11 @@ function checkDelivery(target, items, stats, { count, producers, complete }) {
   }
 }
 
-module.exports = { checkDelivery };
+// The 'alive' scenario's stop condition: the child has printed an item at or past `item`. Not that
+// item itself: a latest-only variant may skip any item, so a child waiting for "Bang: 100" would
+// run until its time-out whenever 100 was coalesced away (a busy main thread, a slow pipe).
+function printedItemAtOrPast(item) {
+  return (stdout) => [...stdout.matchAll(/^Bang: (\d+)$/gm)].some(([, i]) => Number(i) >= item);
+}
+
+module.exports = { checkDelivery, printedItemAtOrPast };

@@ -40,14 +40,16 @@ function transferEveryBatch(transfer) {
     const stats = await texample.start({ batch: true, stamp: true, count, producers: 2,
                                          rate: 0, ringSize: 64 });
     const batches = await Promise.all(kept);
-    let items = 0, sum = 0, stamped = 0;
+    let items = 0, sum = 0, stamped = 0, oversized = 0;
     for (const [values, stamps] of batches) {
       items += values.length;
       for (const value of values) sum += value;
       for (const stamp of stamps) if (stamp > 0) stamped++;
       if (values.length !== stamps.length) throw new Error('values and stamps differ in length');
+      if (values.buffer.byteLength !== values.length * 8) oversized++;
+      if (stamps.buffer.byteLength !== stamps.length * 8) oversized++;
     }
-    return { calls: batches.length, items, sum, stamped, stats };
+    return { calls: batches.length, items, sum, stamped, oversized, stats };
   }`;
 }
 
@@ -62,6 +64,7 @@ function checkTransferred({ status, signal, stderr, result }) {
   assert.equal(result.sum, (count * (count - 1)) / 2, 'sum of 0 … count-1');
   assert.equal(result.stamped, count, 'every item has its send time');
   assert.ok(result.calls > 1, 'more than one wake-up, so buffers were reused after a transfer');
+  assert.equal(result.oversized, 0, 'every buffer kept is as long as its batch');
 }
 
 describe('05-fast-path batch mode', { skip }, () => {
@@ -88,6 +91,71 @@ describe('05-fast-path batch mode', { skip }, () => {
       };
     })()`);
     checkTransferred(runInChild(body));
+  });
+});
+
+// Many producers with large rings, so that every ring together (producers × ringSize × 8 bytes,
+// 8 MiB here) is far longer than a batch: the buffers a reader keeps, or that the stream reuses,
+// must follow the batches, not the rings. `keep` is the text of a function (values, stamps)
+// returning the arrays to look at; `rate` 0 makes few long batches, a paced one many short ones.
+function manyLargeRings(keep, { count, rate }) {
+  return `async (texample) => {
+    const keep = ${keep};
+    const count = ${count}, rate = ${rate}, producers = 16, ringSize = 65536;
+    const buffers = new Set();
+    let calls = 0, items = 0, sum = 0, longest = 0, oversized = 0;
+    texample.callback = (values, stamps) => {
+      const [kept, keptStamps] = keep(values, stamps);
+      calls++;
+      items += kept.length;
+      for (const value of kept) sum += value;
+      if (keptStamps.length !== kept.length) throw new Error('values and stamps differ in length');
+      for (const array of [kept, keptStamps]) {
+        buffers.add(array.buffer);
+        longest = Math.max(longest, array.buffer.byteLength);
+        if (array.buffer.byteLength !== array.length * 8) oversized++;
+      }
+    };
+    const stats = await texample.start({ batch: true, stamp: true, count, producers, rate,
+                                         ringSize });
+    return { calls, items, sum, longest, oversized, distinct: buffers.size, stats, count,
+             ringsBytes: producers * ringSize * 8 };
+  }`;
+}
+
+function checkManyLargeRings({ status, signal, stderr, result }) {
+  assert.equal(signal, null, `the child was not killed by a signal (${signal}); stderr: ${stderr}`);
+  assert.equal(status, 0, `the child exited with 0; stderr: ${stderr}`);
+  const { count } = result;
+  assert.deepEqual([result.stats.sent, result.stats.delivered, result.stats.dropped], [count, count, 0]);
+  assert.equal(result.items, count, 'every item reached JS once');
+  assert.equal(result.sum, (count * (count - 1)) / 2, 'sum of 0 … count-1');
+  return result;
+}
+
+describe('05-fast-path batch buffers follow the batches, not the rings', { skip }, () => {
+  it('a reader that transfers every batch keeps buffers exactly as long as its batches', () => {
+    const result = checkManyLargeRings(
+      runInChild(
+        manyLargeRings(
+          `(values, stamps) => structuredClone([values, stamps],
+            { transfer: [values.buffer, stamps.buffer] })`,
+          { count: 4000, rate: 40000 },
+        ),
+      ),
+    );
+    assert.ok(result.calls > 1, 'more than one wake-up, so buffers were replaced after a transfer');
+    assert.equal(result.oversized, 0, 'no kept buffer is longer than its batch');
+    assert.equal(result.distinct, 2 * result.calls, 'a buffer of its own for every batch kept');
+  });
+
+  it('a reader that keeps nothing sees the buffers reused, grown by doubling', () => {
+    const keepNothing = '(values, stamps) => [values, stamps]';
+    const result = checkManyLargeRings(runInChild(manyLargeRings(keepNothing, { count: 50000, rate: 100000 })));
+    assert.ok(result.calls > 1, 'more than one wake-up, so the buffers could be reused');
+    const perArray = Math.log2(result.ringsBytes / 8) + 1; // at most one per doubling, and the first
+    assert.ok(result.distinct <= 2 * perArray, `${result.distinct} buffers, at most ${2 * perArray}`);
+    assert.ok(result.longest <= result.ringsBytes, 'no buffer longer than every ring together');
   });
 });
 

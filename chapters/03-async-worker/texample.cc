@@ -20,7 +20,7 @@
 
 #include "loop_iteration.h"
 #include "producer.h"
-#include "runtime.h"  // ShouldReportException
+#include "runtime.h"  // ReportUncaught
 #include "stats.h"
 #include "stats_object.h"
 
@@ -59,11 +59,12 @@ JsOutcome Outcome(napi_env env, napi_status status) {
 
 // Main thread, after JsOutcome::kThrew: the exception becomes 'uncaughtException', as in the
 // original. Node-API would swallow it (DEP0168): OnProgress runs in a ThreadSafeFunction call.
-// Not the null of Deno's termination (common/runtime.h).
+// On Deno, texample::ReportUncaught also takes the termination that follows an exception nothing
+// handled (common/runtime.h); the process then ends, and the next calls need not stop for it.
 void ReportUncaught(napi_env env) {
   napi_value error;
   if (napi_get_and_clear_last_exception(env, &error) != napi_ok) return;
-  if (texample::ShouldReportException(env, error)) napi_fatal_exception(env, error);
+  texample::ReportUncaught(env, error);
 }
 // excerpt-end: js-outcome
 

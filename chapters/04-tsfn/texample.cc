@@ -27,7 +27,7 @@
 #include "locked_queue.h"
 #include "loop_iteration.h"
 #include "producer.h"
-#include "runtime.h"  // ShouldReportException
+#include "runtime.h"  // ReportUncaught
 #include "stats.h"
 #include "stats_object.h"
 
@@ -604,17 +604,16 @@ Napi::Function Texample::LookUpCallback(Napi::Object module) {
 // (experiments/uncaught.js, node-versions.js). The contract wants 'uncaughtException', so report
 // it here: napi_fatal_exception emits it, or ends the process when nothing handles it. The
 // exception is read with Node-API's C functions: node-addon-api's Napi::Error reads a property of
-// what it caught, and on Deno a caught null then leaves a TypeError pending in its place. Returns
-// false when JS can no longer run here: a worker being terminated refuses every call that runs
-// JS, with nothing pending; Deno, ending the process after an exception nothing handled, fails
-// every call with a null that is not reported (common/runtime.h).
+// what it caught, and on Deno a caught null then leaves a TypeError pending in its place. Any
+// value is reported, null too. Returns false when JS can no longer run here: a worker being
+// terminated refuses every call that runs JS, with nothing pending; Deno returns from a report
+// nothing handled, and ReportUncaught (common/runtime.h) finds that the process is ending.
 bool Texample::ReportPendingException() {
   bool pending = false;
   napi_value exception = nullptr;
   if (napi_is_exception_pending(env_, &pending) != napi_ok || !pending) return false;
   if (napi_get_and_clear_last_exception(env_, &exception) != napi_ok) return false;
-  if (!texample::ShouldReportException(env_, exception)) return false;
-  return napi_fatal_exception(env_, exception) == napi_ok;
+  return texample::ReportUncaught(env_, exception);
 }
 // excerpt-end: report
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 
 #include "producer.h"
 
@@ -27,13 +28,31 @@ inline void PrefetchForWrite(const void* address) {
 #endif
 }
 
+// A cache line on x86-64 and on most ARM64 cores.
+constexpr std::size_t kCacheLine = 64;
+
+// An array of slots that starts a cache line. `alignas` on a pointer member aligns the pointer,
+// not what it points to, and operator new[] promises only alignof(std::max_align_t), 16 bytes
+// on x86-64 and ARM64: so the slots are allocated with C++17's aligned operator new[], and freed
+// with the matching delete.
+struct LineAlignedDelete {
+  void operator()(uint64_t* slots) const {
+    ::operator delete[](slots, std::align_val_t{kCacheLine});
+  }
+};
+using LineAlignedSlots = std::unique_ptr<uint64_t[], LineAlignedDelete>;
+
+inline LineAlignedSlots NewLineAlignedSlots(uint64_t count) {
+  return LineAlignedSlots(new (std::align_val_t{kCacheLine}) uint64_t[count]);
+}
+
 class Ring {
  public:
   // Main thread, while no producer runs. `capacity` is a power of two, 2 or more. Send times
   // get slots of their own only when `stamps` is set (see values_).
   void Allocate(uint64_t capacity, bool stamps) {
-    values_.reset(new uint64_t[capacity]);
-    stamps_.reset(stamps ? new uint64_t[capacity] : nullptr);
+    values_ = NewLineAlignedSlots(capacity);
+    stamps_ = stamps ? NewLineAlignedSlots(capacity) : nullptr;
     mask_ = capacity - 1;
     prefetch_ahead_ = std::min<uint64_t>(kPrefetchAhead, capacity / 2);
     head_.store(0, std::memory_order_relaxed);
@@ -153,14 +172,20 @@ class Ring {
   // Written before a push, read before a release. Values and send times in arrays of their own
   // rather than one array of Items: without stamps an item is 8 bytes, not 16, and every cache
   // line a push fills moves from this thread's core to the main thread's and back once a lap, so
-  // half the bytes is half the lines to move, the cost that bounds a ring this fast.
-  alignas(64) std::unique_ptr<uint64_t[]> values_;
-  std::unique_ptr<uint64_t[]> stamps_;  // null unless the stream stamps
+  // half the bytes is half the lines to move, the cost that bounds a ring this fast. Each array
+  // starts a cache line (NewLineAlignedSlots), so that its lines hold its slots only (whole lines
+  // from kValuesPerLine slots on): an array that starts mid-line shares its first and last lines
+  // with the allocator's bookkeeping and whatever lies next to it, such as another ring's slots
+  // that another producer writes, and a line written from two cores moves between them. Every
+  // kValuesPerLine-th slot then starts a line, the one PrefetchAhead() asks for. The pointers
+  // themselves are read-only while a stream runs and need no line of their own.
+  LineAlignedSlots values_;
+  LineAlignedSlots stamps_;  // null unless the stream stamps
   // Read-only while a stream runs:
   uint64_t mask_ = 0;            // capacity - 1
   uint64_t prefetch_ahead_ = 0;  // kPrefetchAhead, or half a ring too small for it
 
-  static constexpr uint64_t kValuesPerLine = 64 / sizeof(uint64_t);
+  static constexpr uint64_t kValuesPerLine = kCacheLine / sizeof(uint64_t);
   static constexpr uint64_t kPrefetchAhead = 8 * kValuesPerLine;  // eight lines
 };
 

@@ -5,9 +5,11 @@
 //             Float64Arrays of every item the wake-up took, instead of one call per item
 //   ringSize  power of two from 2 to 2^20, default 65536: slots in each producer's ring; a
 //             producer that finds its ring full waits until half of it is free
-//   pollUs    integer from 0 to 1000, default 0: after a delivery, the main thread keeps looking
-//             at the rings for up to this many microseconds before it sleeps (busy-polling: a
-//             lower latency for items that follow closely, paid for in main-thread CPU)
+//   pollUs    integer from 0 to 1000, default 0: after a delivery ends, the main thread keeps
+//             looking at the rings for up to this many microseconds before it sleeps
+//             (busy-polling: a lower latency for items that follow closely, paid for in
+//             main-thread CPU); one callback looks for at most this long from its start, and the
+//             rest of a window goes on in the next callback, after the loop's timers and I/O
 const { checkBoolean, checkNumber, rangeError } = require('../../common/options');
 
 const MAX_RING_SIZE = 2 ** 20;

@@ -125,7 +125,7 @@ class Texample {
   bool batch_ = false;
   uint64_t poll_ns_ = 0;           // see PollForWork(); the two times below only with it
   uint64_t wake_up_began_ns_ = 0;  // when the current callback began
-  uint64_t last_delivery_ns_ = 0;  // when the latest delivery began
+  uint64_t last_delivery_ns_ = 0;  // when the latest delivery ended (0: none yet)
   std::vector<uint64_t> ends_;     // per ring: one past the last item this wake-up takes
 
   // The turn budget (turnBudget): what one wake-up may take, and where the next one starts.
@@ -226,15 +226,16 @@ void Texample::Drain() {
   }
 }
 
-// Main thread. Hands what TakeSnapshot() took to JS.
+// Main thread. Hands what TakeSnapshot() took to JS. With pollUs, the window opens when the
+// delivery ends (PollForWork).
 void Texample::DeliverSnapshot() {
-  if (poll_ns_ != 0) last_delivery_ns_ = texample::MonotonicNs();
   try {
     Deliver();
   } catch (const Napi::Error& error) {
     ReportException(error);
   }
   DropSnapshot();  // what Deliver() could not hand to JS: nothing, unless JS cannot run
+  if (poll_ns_ != 0) last_delivery_ns_ = texample::MonotonicNs();
 }
 
 // Main thread. Fixes what this wake-up takes: every item published so far, up to the ring's
@@ -296,12 +297,17 @@ bool Texample::AnythingQueued() const {
 
 // excerpt-begin: poll
 // Main thread, with pollUs: after a delivery, instead of sleeping at once, keep looking at the
-// rings until poll_ns_ after that delivery; true as soon as an item (or the producers' end) is
-// there. Drain() then delivers it in the same callback: no sleep, no wake-up between the cores,
-// no loop iteration, which is the point. The cost is this thread's CPU while it looks, and the
-// loop's timers and I/O, which wait: so one callback looks for at most poll_ns_ from its start,
-// however many items keep arriving, and then returns to the loop. The rings are only read here
-// (armed_ stays false, so producers do not send), and nothing of the sleep handshake changes.
+// rings until poll_ns_ after that delivery ended; true as soon as an item (or the producers' end)
+// is there. Drain() then delivers it in the same callback: no sleep, no wake-up between the
+// cores, no loop iteration, which is the point. The cost is this thread's CPU while it looks, and
+// the loop's timers and I/O, which wait: so one callback looks for at most poll_ns_ from its
+// start, however many items keep arriving, and then returns to the loop. A delivery that ends
+// past that point still gets its window: the callback ends with items taken, so it sends itself
+// the next wake-up (SleepOrComeBack), which, after the loop has run timers and I/O once, looks
+// until poll_ns_ after that delivery. The min() below is that rule: in a callback that has
+// delivered, its start is the earlier time; in one that has not, the previous delivery's end.
+// The rings are only read here (armed_ stays false, so producers do not send), and nothing of
+// the sleep handshake changes.
 // Each look reads every ring's tail, whose cache line the producer must then take back: a price
 // paid only while the window is open. PauseBriefly() tells the core that this is a spin-wait.
 bool Texample::PollForWork() const {
@@ -447,15 +453,25 @@ bool Texample::CallOnce(napi_value module, napi_value callback, uint64_t iterati
   return true;
 }
 
-// Main thread, batch mode. The stream's buffer, unless the last callback transferred it
-// (port.postMessage(values, [values.buffer]), structuredClone with transfer): a transferred
-// buffer is detached here, its data pointer null and its length 0, and the batch it held is now
-// the reader's to keep. Then a fresh buffer, as large as every ring together, replaces it.
+// Main thread, batch mode. The stream's buffer for a batch of `count` items. The views handed
+// to JS share it, and the next wake-up reuses it while it is large enough. A callback may have
+// transferred it instead (port.postMessage(values, [values.buffer]), structuredClone with
+// transfer): it is then detached here, its data pointer null and its length 0, and the batch it
+// held is the reader's to keep. Its replacement is sized to this batch, not to every ring
+// together: a reader that transfers every batch keeps buffers as long as its batches, never
+// producers × ringSize slots apiece. A buffer too small for the batch grows to twice its size
+// (or to the batch, if longer), capped at every ring together, the longest batch there can be:
+// a reader that keeps none sees at most log2(producers × ringSize) + 1 buffers in a stream. The
+// first is made at the first wake-up, for its batch.
 Napi::ArrayBuffer Texample::BatchBuffer(Napi::Reference<Napi::ArrayBuffer>& buffer,
                                         uint64_t count) {
-  Napi::ArrayBuffer current = buffer.Value();
-  if (!current.IsDetached() && current.ByteLength() >= count * sizeof(double)) return current;
-  const size_t bytes = producer_count_ * rings_[0].Capacity() * sizeof(double);
+  const size_t needed = count * sizeof(double);
+  Napi::ArrayBuffer current = buffer.IsEmpty() ? Napi::ArrayBuffer() : buffer.Value();
+  const bool reusable = !current.IsEmpty() && !current.IsDetached();
+  if (reusable && current.ByteLength() >= needed) return current;
+  const size_t largest = producer_count_ * rings_[0].Capacity() * sizeof(double);
+  const size_t bytes =
+      reusable ? std::min(std::max(needed, 2 * current.ByteLength()), largest) : needed;
   Napi::ArrayBuffer fresh = Napi::ArrayBuffer::New(env_, bytes);
   buffer = Napi::Persistent(fresh);
   return fresh;
@@ -504,11 +520,7 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   first_ring_ = 0;
   batch_ = options.batch;
   poll_ns_ = options.poll_ns;
-  if (batch_) {
-    const size_t bytes = producer_count_ * options.ring_size * sizeof(double);
-    values_buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env_, bytes));
-    if (stamp_) stamps_buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(env_, bytes));
-  }
+  last_delivery_ns_ = 0;  // no window before this stream's first delivery
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
   async_context_.emplace(env_, "texample");

@@ -1,5 +1,6 @@
-/* Chapter 5's sleep handshake (texample.cc: WakeConsumerIfAsleep, SleepOrComeBack) with libuv
- * 1.46's uv_async_send and uv__async_io, under a view-based operational model of C++'s relaxed,
+/* Chapter 5's sleep handshake (texample.cc: WakeConsumerIfAsleep, SleepOrComeBack, Stop) with
+ * libuv 1.46's uv_async_send and uv__async_io (or, with LIBUV_CAS, those of libuv after 1.52.1),
+ * under a view-based operational model of C++'s relaxed,
  * release/acquire and seq_cst-fence atomics (the shape of the "promising" semantics, without
  * promises). run.sh checks every variant; the expected results are listed there.
  *
@@ -15,11 +16,12 @@
  * the caller again; Light() is then nothing at all. The eventfd is a kernel object: atomic, and
  * its write and read order like a release and an acquire.
  *
- * The program. One producer pushes N items and then finishes (ProducerGroup::Finish); the main
- * thread is libuv's loop: it waits for the eventfd, clears the handle's pending flag and, if it
- * was set, runs Drain. A lost wake-up leaves the main thread waiting for ever after the producer
- * has finished: Spin reports it as an invalid end state. Drain asserts that the stream ends with
- * every item delivered.
+ * The program. P producers (one unless P=2) each push N items into a ring of their own and then
+ * finish (ProducerGroup::Finish: the last one to finish makes the group done); the main thread
+ * is libuv's loop: it waits for the eventfd, clears the handle's pending flag and, if it was set,
+ * runs Drain. A lost wake-up leaves the main thread waiting for ever after the producers have
+ * finished: the Checker reports it. Drain asserts that the stream ends with every item
+ * delivered.
  *
  * A stream either ends (the producer finishes: Drain must End it with every item delivered) or,
  * with PAUSE, pauses after its items (the producer waits for its next period, sends nothing more:
@@ -38,20 +40,34 @@
  *                       XCHG gives), instead of the weaker acq_rel RMW
  *   NO_FENCES           Heavy() does nothing (with Light() nothing): a check that the model sees
  *                       the store-then-load race the fences are there for
- *   N=…, MAXMSG=…       items, and writes kept per location (an assertion says when too few)
+ *   P=2                 two producers, each with its own ring, both reading and winning armed_
+ *   STOP_SEND           stop() is called once, while the main thread waits (a timer, armed_
+ *                       possibly set) or from the callback during a delivery: its own
+ *                       uv_async_send. That the producers then stop early only shortens the
+ *                       stream, which the model already covers (PAUSE, fewer items).
+ *   LIBUV_CAS           uv_async_send and uv__async_io of libuv after 1.52.1 (libuv #5058):
+ *                       `pending` holds the flag in bit 0 and a count of busy senders above it; a
+ *                       sender makes a relaxed cheap read, then a relaxed compare-exchange loop
+ *                       that adds 3 (flag and one busy sender) unless the flag is set, writes the
+ *                       eventfd, and subtracts 2 (relaxed); the loop clears the flag with a
+ *                       seq_cst fetch_and
+ *   N=…, MAXMSG=…       items per producer, and writes kept per location (an assertion says when
+ *                       too few)
  */
 
-#define TAIL 0     /* the ring's tail: how many items the producer has published */
-#define ARMED 1    /* armed_ */
-#define PENDING 2  /* uv_async_t::pending */
-#define RUNNING 3  /* ProducerGroup::running_ */
-#define NLOC 4
+#ifndef P
+#define P 1
+#endif
+/* Locations: producer p's ring's tail (how many items it has published) is location p */
+#define ARMED P          /* armed_ */
+#define PENDING (P + 1)  /* uv_async_t::pending */
+#define RUNNING (P + 2)  /* ProducerGroup::running_: producers not yet finished */
+#define NLOC (P + 3)
 #ifndef MAXMSG
 #define MAXMSG 16
 #endif
-#define MAIN 0
-#define PROD 1
-#define NTHR 2
+#define MAIN 0           /* threads: the main thread, then producer p as thread p + 1 */
+#define NTHR (P + 1)
 
 #ifndef N
 #define N 2
@@ -132,8 +148,8 @@ inline fence(t) {
   od
 }
 
-/* exchange: old = l; l = v */
-inline exchange(t, l, v, old, acq, rel) {
+/* A read-modify-write: old = l; l = v, where v may be an expression of old */
+inline rmw(t, l, v, old, acq, rel) {
   atomic {
     ts = cnt[l] - 1;
     old = val[l * MAXMSG + ts];
@@ -142,14 +158,18 @@ inline exchange(t, l, v, old, acq, rel) {
   }
 }
 
-/* libuv's seq_cst exchanges of `pending` */
-inline sc_exchange(t, l, v, old) {
+inline exchange(t, l, v, old, acq, rel) {
+  rmw(t, l, v, old, acq, rel)
+}
+
+/* libuv's seq_cst read-modify-writes of `pending` */
+inline sc_rmw(t, l, v, old) {
 #ifdef SC_RMW_AS_FENCES
   atomic { fence(t) };
-  exchange(t, l, v, old, 1, 1);
+  rmw(t, l, v, old, 1, 1);
   atomic { fence(t) }
 #else
-  exchange(t, l, v, old, 1, 1)
+  rmw(t, l, v, old, 1, 1)
 #endif
 }
 
@@ -162,39 +182,91 @@ inline light(t) {
 #endif
 }
 
-/* fence_.Heavy(), on the main thread */
+/* fence_.Heavy(), on the main thread: membarrier runs a fence on every other thread */
 inline heavy() {
 #if defined(NO_FENCES)
   skip
 #elif defined(SYMMETRIC)
   atomic { fence(MAIN) }
 #else
-  atomic { fence(MAIN); fence(PROD); fence(MAIN) }
+  atomic {
+    fence(MAIN);
+    q = 1;
+    do
+    :: q <= P -> fence(q); q++
+    :: else -> break
+    od;
+    fence(MAIN)
+  }
 #endif
 }
 
+/* The eventfd's write: a kernel object, whose write releases what the writer has seen */
+inline write_eventfd(t) {
+  atomic {
+    k = 0;
+    do
+    :: k < NLOC -> if :: V(t, k) > efdview[k] -> efdview[k] = V(t, k) :: else fi; k++
+    :: else -> break
+    od;
+    efd = true
+  }
+}
+
+#ifndef LIBUV_CAS
 /* uv_async_send, libuv 1.46 (the `busy` count only matters to uv_close: left out) */
 inline async_send(t) {
   load(t, PENDING, r, 0);  /* "Do a cheap read first" */
   printf("%d: uv_async_send reads pending = %d (write %d of %d)\n", t, r, V(t, PENDING), cnt[PENDING] - 1);
   if
   :: r == 0 ->
-     sc_exchange(t, PENDING, 1, old);
+     sc_rmw(t, PENDING, 1, old);
      if
-     :: old == 0 ->
-        atomic {
-          k = 0;
-          do
-          :: k < NLOC -> if :: V(t, k) > efdview[k] -> efdview[k] = V(t, k) :: else fi; k++
-          :: else -> break
-          od;
-          efd = true
-        }
+     :: old == 0 -> write_eventfd(t)
      :: else
      fi
   :: else
   fi
 }
+
+/* uv__async_io, libuv 1.46: clears the flag; the callback runs if it was set */
+inline clear_pending(was_set) {
+  sc_rmw(MAIN, PENDING, 0, old);
+  was_set = (old != 0)
+}
+#else
+/* uv_async_send, libuv after 1.52.1: a relaxed cheap read, then a relaxed compare-exchange loop.
+ * A compare-exchange that fails is a relaxed load (it may read any value the thread may still
+ * read), after which the loop looks at the flag again; one that succeeds compared with the newest
+ * write and appends the flag and a busy sender (+3). The busy count only matters to uv_close. */
+inline async_send(t) {
+  load(t, PENDING, r, 0);  /* "Do a cheap read first" */
+  printf("%d: uv_async_send reads pending = %d (write %d of %d)\n", t, r, V(t, PENDING), cnt[PENDING] - 1);
+  do
+  :: r & 1 -> break  /* pending already: return */
+  :: else ->
+     atomic {
+       if
+       :: r == val[PENDING * MAXMSG + cnt[PENDING] - 1] -> rmw(t, PENDING, old + 3, old, 0, 0); won = true
+       :: else -> won = false
+       fi
+     };
+     if
+     :: won ->  /* the compare-exchange succeeded */
+        write_eventfd(t);
+        rmw(t, PENDING, old - 2, old, 0, 0);  /* atomic_fetch_add(-2), relaxed */
+        break
+     :: else -> load(t, PENDING, r, 0)  /* it failed: `current` is what it read */
+     fi
+  od
+}
+
+/* uv__async_io, libuv after 1.52.1: a seq_cst fetch_and clears the flag, leaving the busy count */
+inline clear_pending(was_set) {
+  sc_rmw(MAIN, PENDING, old & 254, old);
+  was_set = ((old & 1) != 0)
+}
+#endif
 
 /* Texample::WakeConsumerIfAsleep */
 inline wake_consumer_if_asleep(t) {
@@ -223,13 +295,15 @@ inline all_done(done) {
   done = (r == 0)
 }
 
-proctype Producer() {
+/* Producer p, thread p + 1, ring (location) p */
+proctype Producer(byte p) {
   byte ts, k, r, old, n = 1;
+  bool won;  /* LIBUV_CAS: the sender's compare-exchange succeeded */
   do
   :: n <= N ->
-     store(PROD, TAIL, n, 1);  /* Ring::TryPush: a release store of the tail */
-     printf("producer: publishes item %d\n", n);
-     wake_consumer_if_asleep(PROD);
+     store(p + 1, p, n, 1);  /* Ring::TryPush: a release store of the tail */
+     printf("producer %d: publishes item %d\n", p, n);
+     wake_consumer_if_asleep(p + 1);
      n++
   :: else -> break
   od;
@@ -239,16 +313,41 @@ end_paused:
   false
 #else
   /* ProducerGroup::Finish: fetch_sub(acq_rel), a seq_cst fence, then ProducersDone */
-  exchange(PROD, RUNNING, 0, old, 1, 1);
-  printf("producer: done\n");
-  atomic { fence(PROD) };
-  wake_consumer_if_asleep(PROD)
+  rmw(p + 1, RUNNING, old - 1, old, 1, 1);
+  printf("producer %d: done\n", p);
+  atomic { fence(p + 1) };
+  wake_consumer_if_asleep(p + 1)
 #endif
 }
 
+/* Texample::Stop's send, once, at either place where JS may call stop() */
+#ifdef STOP_SEND
+#define MAYBE_STOP \
+  if \
+  :: !stopped -> stopped = true; printf("main: stop() sends\n"); async_send(MAIN) \
+  :: true \
+  fi
+#else
+#define MAYBE_STOP skip
+#endif
+
+/* TakeSnapshot, AnythingQueued: every ring's Tail, an acquire load each; `tail` is their sum, as
+ * `head` is the sum of what was taken (each ring's tail only grows, so they differ exactly when a
+ * ring has an item not taken) */
+inline read_tails() {
+  tail = 0;
+  q = 0;
+  do
+  :: q < P -> load(MAIN, q, r, 1); tail = tail + r; q++
+  :: else -> break
+  od
+}
+
 proctype Main() {
-  byte ts, k, r, old, head = 0, tail, done, took;
+  byte ts, k, q, r, old, head = 0, tail, done, took;
+  bool stopped, was_set, won;
 loop:
+  MAYBE_STOP;  /* a timer calls stop() */
 end_waiting:  /* waiting is a valid end only for a paused stream: see Checker */
   /* uv__io_poll, then uv__async_io: read the eventfd, clear each handle's pending flag */
   atomic {
@@ -260,29 +359,30 @@ end_waiting:  /* waiting is a valid end only for a paused stream: see Checker */
     :: else -> break
     od
   };
-  sc_exchange(MAIN, PENDING, 0, old);
+  clear_pending(was_set);
   printf("main: wakes, clears pending (was %d)\n", old);
-  if :: old == 0 -> goto loop :: else fi;
+  if :: !was_set -> goto loop :: else fi;
   /* Texample::Drain */
   all_done(done);
-  load(MAIN, TAIL, tail, 1);  /* TakeSnapshot: Ring::Tail is an acquire */
+  read_tails();               /* TakeSnapshot */
   took = (tail != head);
   head = tail;                /* Deliver, DropSnapshot */
   delivered = head;
-  printf("main: drain takes up to item %d, producers done: %d\n", head, done);
+  printf("main: drain takes %d items in all, producers done: %d\n", head, done);
+  MAYBE_STOP;                 /* the callback calls stop() */
   if
-  :: done -> assert(head == N); ended = true; goto finished  /* End */
+  :: done -> assert(head == P * N); ended = true; goto finished  /* End */
   :: else
   fi;
   /* Texample::SleepOrComeBack(took) */
   if
   :: !took ->
-     load(MAIN, TAIL, tail, 1);  /* AnythingQueued */
+     read_tails();  /* AnythingQueued */
      if :: tail != head -> goto send :: else fi;
      store(MAIN, ARMED, 1, ARMED_STORE_RELEASE);
      printf("main: arms\n");
      heavy();
-     load(MAIN, TAIL, tail, 1);
+     read_tails();
      if
      :: tail == head ->
         all_done(done);
@@ -310,7 +410,7 @@ finished:
 #define ENDED ended
 #endif
 proctype Checker() {
-  timeout -> assert(delivered == N && ENDED)
+  timeout -> assert(delivered == P * N && ENDED)
 }
 
 init {
@@ -323,9 +423,13 @@ init {
     :: else -> break
     od;
     val[ARMED * MAXMSG] = 1;
-    val[RUNNING * MAXMSG] = 1;
+    val[RUNNING * MAXMSG] = P;
     run Main();
-    run Producer();
+    l = 0;
+    do
+    :: l < P -> run Producer(l); l++
+    :: else -> break
+    od;
     run Checker()
   }
 }
