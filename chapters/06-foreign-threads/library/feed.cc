@@ -15,7 +15,8 @@
 #include <memory>
 #include <mutex>
 
-namespace {
+// Named, not anonymous: feed_subscription, declared in the header, holds a Subscription.
+namespace feed_internal {
 
 uint64_t NowNs() {
   timespec now;
@@ -62,13 +63,20 @@ struct Subscription {
   unsigned running = 0;          // guarded by mutex: started threads not finished
 };
 
-}  // namespace
+}  // namespace feed_internal
+
+using feed_internal::Subscription;
 
 struct feed_subscription {
   std::shared_ptr<Subscription> state;
 };
 
 namespace {
+
+using feed_internal::Global;
+using feed_internal::Globals;
+using feed_internal::NowNs;
+using feed_internal::Phase;
 
 struct ThreadStart {
   std::shared_ptr<Subscription> state;
