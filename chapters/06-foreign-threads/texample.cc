@@ -80,11 +80,11 @@ class Gate {
   void LetMainThreadIn() const;
 
   std::mutex mutex_;
-  // Set while the main thread waits for mutex_. A mutex is not fair: three library threads that
-  // call back to back can hand it to each other for seconds while the main thread, parked in the
-  // kernel, wakes each time to find it taken again (seen in tests/foreign-threads.test.js). Seeing
-  // it set, a library thread yields its core before it takes the lock. A hint only, no data
-  // travels through it: relaxed.
+  // Set while the main thread waits for mutex_. A mutex is not fair: library threads that call
+  // back to back can hand it to each other while the main thread, parked in the kernel, wakes
+  // each time to find it taken again, and the queue grows meanwhile (a gdb of three unpaced
+  // producers showed the main thread waiting there). Seeing it set, a library thread yields its
+  // core before it takes the lock. A hint only, no data travels through it: relaxed.
   std::atomic<bool> main_thread_waiting_{false};
   napi_threadsafe_function function_;  // null once closed: the gate is open while it is set
   bool ring_pending_ = false;          // a ring is queued in the function and not answered yet
