@@ -330,6 +330,8 @@ class Texample {
   napi_value Request(uint64_t value, uint32_t delay_ms);
   texample::StatsSnapshot Stats() const;
   Napi::Object StatsObject(Napi::Env env) const;
+  static Napi::Object StatsObject(Napi::Env env, const texample::StatsSnapshot& snapshot,
+                                  uint64_t late, uint64_t late_replies);
   void TearDown(napi_async_cleanup_hook_handle hook);
 
   void Drain(napi_env env);  // call_js: once per ring
@@ -665,15 +667,22 @@ void Texample::Finalize() {
 // from there: every member is reset before JS runs).
 void Texample::Settle() {
   Napi::Env env(env_);
-  const Napi::Object stats = StatsObject(env);
+  const texample::StatsSnapshot snapshot = Stats();
+  const uint64_t late = gate_->Late();
+  const uint64_t late_replies = gate_->LateReplies();
   Napi::FunctionReference on_done = std::move(on_done_);
   const std::string failure = std::move(failure_);
   failure_.clear();
   module_.Reset();
   state_ = State::kIdle;
-  napi_value args[2] = {stats, nullptr};
-  size_t argc = 1;
-  if (!failure.empty()) args[argc++] = Napi::String::New(env, failure);
+  napi_value args[2];
+  size_t argc = 0;
+  try {  // node-addon-api throws when no object can be made: a worker being terminated
+    args[argc++] = StatsObject(env, snapshot, late, late_replies);
+    if (!failure.empty()) args[argc++] = Napi::String::New(env, failure);
+  } catch (const Napi::Error&) {  // no JS can run here: nobody is left to settle for
+    return;
+  }
   CallIntoJs(on_done.Value(), env.Undefined(), argc, args);
 }
 // excerpt-end: finalize
@@ -684,9 +693,15 @@ texample::StatsSnapshot Texample::Stats() const {
 
 // stats(): the contract's counters, and the late calls of the current or last stream.
 Napi::Object Texample::StatsObject(Napi::Env env) const {
-  Napi::Object stats = texample::StatsObject(env, Stats());
-  stats.Set("late", static_cast<double>(gate_ == nullptr ? 0 : gate_->Late()));
-  stats.Set("lateReplies", static_cast<double>(gate_ == nullptr ? 0 : gate_->LateReplies()));
+  return StatsObject(env, Stats(), gate_ == nullptr ? 0 : gate_->Late(),
+                     gate_ == nullptr ? 0 : gate_->LateReplies());
+}
+
+Napi::Object Texample::StatsObject(Napi::Env env, const texample::StatsSnapshot& snapshot,
+                                   uint64_t late, uint64_t late_replies) {
+  Napi::Object stats = texample::StatsObject(env, snapshot);
+  stats.Set("late", static_cast<double>(late));
+  stats.Set("lateReplies", static_cast<double>(late_replies));
   return stats;
 }
 
