@@ -96,7 +96,7 @@ debian-deps:
 	@common/setup/require-debian.sh $(DEBIAN_PACKAGES)
 
 clean: ## remove every build output (node_modules stays)
-	rm -rf chapters/*/build chapters/*/experiments/build chapters/*/recipe*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
+	rm -rf chapters/*/build chapters/*/experiments/build chapters/*/experiments/*/build chapters/*/recipe*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
 
 docs: all ## regenerate the code excerpts and captured outputs in every page
 	$(NODE) docs/tools/excerpts.js update

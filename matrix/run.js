@@ -8,7 +8,8 @@
 // Node; the contract cases (matrix/case.js, one process each) under Bun and Deno; the harness's
 // jobs (bench/run-one.js) under every runtime.
 // Sizes: MATRIX_CASES=a,b,… runs only those contract cases under Bun and Deno (CI's reduced
-// size); MATRIX_SKIP=suite,bench leaves steps out; MATRIX_RUNTIMES=node22,bun,… only those.
+// size); MATRIX_SKIP=builds,suite,bench leaves steps out (builds: the nan builds per Node, which
+// a run narrowed to Node-API chapters with CHAPTERS=… does not need); MATRIX_RUNTIMES=node22,bun,… only those.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -229,7 +230,7 @@ async function main() {
     bench: {},
   };
   await versions(results);
-  await builds(results);
+  if (!SKIP.includes('builds')) await builds(results);
   for (const runtime of RUNTIMES) {
     if (runtime.kind === 'node' && !SKIP.includes('suite')) await suite(results, runtime, targets);
     if (runtime.kind !== 'node') await cases(results, runtime, targets);

@@ -21,9 +21,10 @@ const HOUR_MS = 3_600_000;
 
 // Option kinds. The common ones as docs/contract.md's table states them; queueSize and blocking
 // as chapters/04-tsfn/README.md does; drain as chapters/02-uv-async's page does; batch, ringSize
-// and pollUs as chapters/05-fast-path/start-options.js does; turnBudget as common/turn-budget.js
-// does. A target that refuses turnBudget must say so with a TypeError naming it, whatever the
-// value (REFUSED_IF_ABSENT). `mayRefuse`: a pace slower than the
+// and pollUs as chapters/05-fast-path/start-options.js does; unsubscribe and lateMs as
+// chapters/06-foreign-threads/start-options.js does; turnBudget as common/turn-budget.js does. A
+// target that refuses turnBudget must say so with a TypeError naming it, whatever the value
+// (REFUSED_IF_ABSENT). `mayRefuse`: a pace slower than the
 // slowest intervalMs (one item per 2^31-1 ms) may be refused with a RangeError or accepted; if
 // accepted, nothing may be sent before it is due. An option a chapter adds without a kind here
 // fails the run: its values would go untested.
@@ -48,6 +49,8 @@ const KINDS = {
   },
   pollUs: { type: 'number', valid: (v) => Number.isInteger(v) && v >= 0 && v <= 1000 },
   turnBudget: { type: 'number', valid: (v) => v === Infinity || (Number.isInteger(v) && v >= 1 && v <= MAX_SAFE) },
+  unsubscribe: { type: 'string', valid: (v) => v === 'wait' || v === 'at-once' },
+  lateMs: { type: 'number', valid: (v) => Number.isInteger(v) && v >= 0 && v <= MAX_INTERVAL_MS },
 };
 
 // Options every target either takes or refuses by name (common/turn-budget.js, NOT_APPLICABLE).
@@ -99,7 +102,7 @@ const NUMBERS = [
   2 ** 64, 1e300, Number.MAX_VALUE, -Number.MIN_VALUE, -1e-12, -(2 ** 53), Infinity, -Infinity,
   NaN,
 ];
-const STRINGS = ['all', 'one', 'ALL', 'none', ' all', 'all\u0000', 'x'.repeat(10000)];
+const STRINGS = ['all', 'one', 'ALL', 'none', ' all', 'all\u0000', 'wait', 'at-once', 'at-once ', 'x'.repeat(10000)];
 
 function trapsThatThrow() {
   const thrower = () => {

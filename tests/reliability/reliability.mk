@@ -7,7 +7,7 @@
 
 RELIABILITY := tests/reliability
 
-.PHONY: test-asan test-tsan soak overload teardown bad-input reliability reliability-report
+.PHONY: test-asan test-tsan soak overload teardown bad-input foreign-storm reliability reliability-report
 
 test-asan: deps ## every chapter built with ASan, then UBSan: conformance suite, teardown, bad input
 	$(NODE) $(RELIABILITY)/asan.js
@@ -26,6 +26,13 @@ teardown: all ## stop in the callback, start/stop loops, workers terminated, exi
 
 bad-input: all ## wrong types and out-of-range values for every option of start()
 	$(NODE) $(RELIABILITY)/bad-input.js
+
+# Chapter 6 only: library threads that keep calling through teardowns. Plain, then with the
+# chapter built under AddressSanitizer, then under ThreadSanitizer (FOREIGN_STORM_* sizes).
+foreign-storm: all ## chapter 6: 10 000 worker terminations, 100 exits mid-stream; plain, ASan, TSan
+	$(NODE) $(RELIABILITY)/foreign-storm.js
+	FOREIGN_STORM_SANITIZER=address $(NODE) $(RELIABILITY)/foreign-storm.js
+	FOREIGN_STORM_SANITIZER=thread $(NODE) $(RELIABILITY)/foreign-storm.js
 
 # One after the other, never in parallel (-j1): each measures time and memory. -k: a command that
 # fails does not stop the others; the report is written either way and shows what failed, and

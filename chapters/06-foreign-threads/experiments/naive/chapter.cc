@@ -1,0 +1,2 @@
+// The chapter, compiled here once per sanitized target (see library.cc).
+#include "texample.cc"
