@@ -1,7 +1,7 @@
 'use strict';
 // The recipe's promises, checked with exact counts. No timing thresholds: a timeout only turns a
 // hang into a failure. Runs under Node (node --test test.js), Bun (bun test ./test.js) and Deno
-// (deno test -A --unstable-detect-cjs test.js); the children run in the same runtime.
+// (deno test -A test.js); the children run in the same runtime.
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
 const { once } = require('node:events');
