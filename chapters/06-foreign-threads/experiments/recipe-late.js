@@ -31,7 +31,7 @@ async function main() {
   const late = after.late - before.late;
   console.log(`${STREAMS} streams stopped after ${ITEMS} items each: ${calls} callbacks`);
   console.log(`  accepted as items: ${calls - late} (delivered ${delivered}; stop() dropped the rest, queued)`);
-  console.log(`  refused, late: ${late} (glibc ran them after stop() had returned)`);
+  console.log(`  refused, late: ${late} (glibc ran them once their id was out of the registry)`);
 }
 
 main();
