@@ -52,7 +52,7 @@ const SIZES = {
     reruns: 2,
     latencyRounds: 5,
     producerRounds: 3,
-    busyRounds: 1,
+    busyRounds: 3,
     producers: [1, 2, 8],
     sweep: [[1e4, 3000], [1e5, 30000], [1e6, 200000]],
     latencyItems: 300,
