@@ -91,7 +91,8 @@ const SIZES = {
 // A round of the throughput group is disturbed when either JS-call floor's best in it fell more
 // than FLOOR_MOVED below that floor's median over the rounds: something else took the machine for
 // a while. Such a round is marked (every run of it keeps `disturbed: true` in the raw data, and the
-// report leaves it out) and run again, at most `reruns` times in all.
+// report leaves it out) and replaced by a new round, `reruns` new rounds at most in all; past
+// those, marked rounds are left out without replacement.
 const FLOOR_MOVED = 0.25;
 const ROUND_FLOORS = [
   { kind: 'js-call-floor', api: 'node-api', callsPerScope: 1000 },
@@ -310,7 +311,7 @@ function disturbedRounds(floorRuns, bound = FLOOR_MOVED) {
 // Runs the steps in order; returns one entry per series with its runs in round order. After the
 // throughput group, its disturbed rounds (disturbedRounds) are marked and run again as new rounds,
 // at most `reruns` of them.
-async function runJobs({ jobs, steps, groups }) {
+async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => process.stderr.write(line)) {
   const results = jobs.map((job) => ({ job, runs: [] }));
   const started = Date.now();
   let estimatedLeft = steps.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
@@ -320,17 +321,17 @@ async function runJobs({ jobs, steps, groups }) {
   const runStep = async (step) => {
     const job = jobs[step.series];
     const { group, repeats, ...childJob } = job;
-    const run = await runChild(childJob);
-    results[step.series].runs.push({ ...run, round: step.round, load1: +os.loadavg()[0].toFixed(2) });
+    const outcome = await run(childJob, step.round);
+    results[step.series].runs.push({ ...outcome, round: step.round, load1: +os.loadavg()[0].toFixed(2) });
     const estimate = estimateSeconds(job);
     estimatedDone += estimate;
     estimatedLeft -= estimate;
     const elapsed = (Date.now() - started) / 1000;
     const eta = Math.max(0, estimatedLeft) * (elapsed / estimatedDone); // the model, scaled by how it did so far
-    const failed = run.error ?? run.problems?.join('; ');
+    const failed = outcome.error ?? outcome.problems?.join('; ');
     const mark = failed ? `  ! ${failed}` : '';
     index++;
-    process.stderr.write(
+    log(
       `[${String(index).padStart(4)}/${total()}] ${clock(elapsed).padStart(5)} elapsed, ~${clock(eta)} left  ${group} ${step.round + 1}/${repeats}  ${describe(job)}${mark}\n`,
     );
   };
@@ -343,19 +344,30 @@ async function runJobs({ jobs, steps, groups }) {
       .filter(({ job }) => job.group === group && ROUND_FLOORS.some((f) => f.kind === job.kind && f.api === job.api && f.callsPerScope === job.callsPerScope))
       .map(({ k }) => k);
     let nextRound = repeats;
-    for (let rerun = 0; rerun < reruns; rerun++) {
-      const live = (k) => results[k].runs.filter((run) => !run.disturbed).map((run) => ({ round: run.round, value: run.callsPerSec }));
+    let budget = reruns;
+    const live = (k) => results[k].runs.filter((run) => !run.disturbed).map((run) => ({ round: run.round, value: run.callsPerSec }));
+    for (;;) {
       const bad = disturbedRounds(floorSeries.map(live));
       if (bad.length === 0) break;
-      const round = nextRound++;
       for (const entry of results.filter((e) => e.job.group === group)) {
         for (const run of entry.runs) if (bad.includes(run.round)) run.disturbed = true;
       }
-      process.stderr.write(`round(s) ${bad.map((r) => r + 1).join(', ')} of ${group}: a JS-call floor fell more than ${FLOOR_MOVED * 100}% below its median; marked, running round ${round + 1}\n`);
-      const extra = mine.filter((step) => step.round === 0).map((step) => ({ ...step, round }));
-      steps.push(...extra);
-      estimatedLeft += extra.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
-      for (const step of extra) await runStep(step);
+      // One new round per marked round while the budget lasts; past it, marked rounds are only
+      // left out, so a disturbed round never stays in the figures.
+      const replacements = Math.min(bad.length, budget);
+      budget -= replacements;
+      log(
+        `round(s) ${bad.map((r) => r + 1).join(', ')} of ${group}: a JS-call floor fell more than ${FLOOR_MOVED * 100}% below its median; ` +
+          `marked, left out${replacements ? `, ${replacements} new round(s)` : ', no reruns left'}\n`,
+      );
+      if (replacements === 0) break;
+      for (let r = 0; r < replacements; r++) {
+        const round = nextRound++;
+        const extra = mine.filter((step) => step.round === 0).map((step) => ({ ...step, round }));
+        steps.push(...extra);
+        estimatedLeft += extra.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
+        for (const step of extra) await runStep(step);
+      }
     }
   }
   return results;
@@ -441,4 +453,4 @@ async function main() {
 
 if (require.main === module) main();
 
-module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, SIZES, NATIVE_SERIES, FLOOR_MOVED };
+module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED };

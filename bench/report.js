@@ -110,8 +110,8 @@ function machineSection(report) {
     `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do; ` +
     `the figure is the median over processes of those bests, with a bootstrap 95% interval over the ` +
     `processes in brackets (percentile method, ${b.resamples} resamples, seed ${b.seed}). A round of the ` +
-    `throughput group in which either JS-call floor fell more than ${moved}% below its median is marked, left ` +
-    `out and run again (at most ${report.sizes.reruns ?? 0} times)` +
+    `throughput group in which either JS-call floor fell more than ${moved}% below its median is marked and left ` +
+    `out, and replaced by a new round while the ${report.sizes.reruns ?? 0} reruns allowed last` +
     `${left.length ? `: in this run round${left.length > 1 ? 's' : ''} ${left.map((r) => r + 1).join(', ')}` : ': none in this run'}. ` +
     `A ratio is the ratio of the two medians, with an interval from resampling each side's processes ` +
     `independently. Latency is not best-of: every sample of every process is pooled, and the interval ` +

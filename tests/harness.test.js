@@ -22,7 +22,7 @@ const {
   intervalRatio,
   ringBoundReached,
 } = require('../bench/analysis');
-const { plan, series, planSummary, disturbedRounds, SIZES } = require('../bench/harness');
+const { plan, series, planSummary, disturbedRounds, runJobs, SIZES } = require('../bench/harness');
 const charts = require('../bench/charts');
 
 function run(deliveredPerSec, extra = {}) {
@@ -252,6 +252,24 @@ describe('targets.json entries and the estimator (exact)', () => {
     // Either floor marks its round; too few rounds to judge marks nothing.
     assert.deepEqual(disturbedRounds([floor([20, 20, 20, 10]), floor([10, 5, 10, 10])]), [1, 3]);
     assert.deepEqual(disturbedRounds([floor([20, 1])]), []);
+  });
+
+  it('replaces each disturbed round while the reruns last, then only leaves marked rounds out', async () => {
+    const floorJob = { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000, group: 'throughput', repeats: 5 };
+    const jobs = [floorJob, { kind: 'stream', targetName: 'x', scenario: 'unpaced', options: { rate: 0, count: 1 }, group: 'throughput', repeats: 5 }];
+    const steps = [];
+    for (let round = 0; round < 5; round++) for (const series of [0, 1]) steps.push({ series, round, group: 'throughput' });
+    // The floor by round: rounds 1 and 3 (0-based) slow, then the first new round slow too.
+    const byRound = [20, 10, 21, 9, 19, 8, 20, 20];
+    const ran = [];
+    const results = await runJobs({ jobs, steps, groups: [{ group: 'throughput', repeats: 5, reruns: 2 }] }, async (job, round) => {
+      ran.push(round);
+      return job.kind === 'js-call-floor' ? { callsPerSec: byRound[round] } : { deliveredPerSec: 1 };
+    }, () => {});
+    // Rounds 1 and 3 marked, two new rounds (5, 6) spend the budget; round 5 is slow: marked, not replaced.
+    assert.deepEqual(ran, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    assert.deepEqual(results[0].runs.filter((r) => r.disturbed).map((r) => r.round), [1, 3, 5]);
+    assert.deepEqual(results[1].runs.filter((r) => !r.disturbed).map((r) => r.round), [0, 2, 4, 6]);
   });
 
   it('lists chapter 5\'s targets from the summary, with the busy bound undecided when the ring never filled', () => {
