@@ -2,6 +2,12 @@
 // Turns the harness's raw results into the report's figures. Pure functions of their input, so
 // tests/harness.test.js checks them on synthetic results.
 //
+// The statistic: a throughput process takes k timed samples and reports the best (bench/run-one.js,
+// "Best of k"): interference on a shared machine only slows a sample, so the best of k is the
+// process's capability, and the median over processes of those bests is the figure. Rounds of the
+// throughput group whose JS-call floor moved (bench/harness.js, disturbedRounds) are marked
+// `disturbed` and left out here: `good` drops them.
+//
 // Intervals: every figure measured in several fresh processes is the median of its runs with a
 // bootstrap 95% interval (percentile method, BOOTSTRAP_RESAMPLES resamples of the runs, from a
 // seeded generator, so that the same results give the same report). A ratio of two such figures
@@ -11,9 +17,8 @@
 const { seededRandom } = require('./seeded-random');
 
 const BOOTSTRAP_RESAMPLES = 2000;
-// Chapters whose memory stays bounded when JS falls behind, with no item dropped: a blocking
-// bounded thread-safe function, chapter 5's rings (their pages say so; the busy run shows it).
-const BOUNDED_BY_DESIGN = ['04-tsfn/blocking-bounded', '05-fast-path', '05-fast-path/trampoline'];
+// p99.9 is shown only from this many pooled samples up (ten beyond it); below, the max is shown.
+const P999_MIN_SAMPLES = 10000;
 const BOOTSTRAP_SEED = 13;
 
 // The value at `fraction` of sorted values, linear between neighbours.
@@ -91,13 +96,44 @@ function bestWithTies(rows, pick, lower) {
 }
 
 // Whether an interval meets a goal: 'met' when all of it does, 'not met' when none of it does,
-// 'undecided' when the goal lies inside it.
+// 'undecided' when the goal lies inside it, or when there is no interval.
 function verdict(interval, goal, atLeast = true) {
-  if (!interval) return '—';
+  if (!interval || !Number.isFinite(interval.lo) || !Number.isFinite(interval.hi)) return 'undecided';
   const [lo, hi] = [interval.lo, interval.hi];
   if (atLeast ? lo >= goal : hi <= goal) return 'met';
   if (atLeast ? hi < goal : lo > goal) return 'not met';
   return 'undecided';
+}
+
+// One entry of docs/report/targets.json: { name, goal, goalKind, estimate, lo, hi, verdict },
+// goalKind 'min' (the figure must be at least the goal) or 'max' (at most). `why` stays undecided
+// with a reason (a bound the run did not reach, say) whatever the interval says.
+// Fewer processes than MIN_PROCESSES decide nothing: the verdict stays undecided, with that reason.
+const MIN_PROCESSES = 3;
+function targetEntry(name, goal, goalKind, interval, reason = null) {
+  const finiteOrNull = (v) => (Number.isFinite(v) ? v : null);
+  const few = interval && interval.n < MIN_PROCESSES ? `${interval.n} process${interval.n === 1 ? '' : 'es'}: fewer than ${MIN_PROCESSES} decide nothing` : null;
+  const why = reason ?? few;
+  const entry = {
+    name,
+    goal,
+    goalKind,
+    estimate: finiteOrNull(interval?.median),
+    lo: finiteOrNull(interval?.lo),
+    hi: finiteOrNull(interval?.hi),
+    verdict: why ? 'undecided' : verdict(interval, goal, goalKind === 'min'),
+  };
+  if (why) entry.why = why;
+  if (interval?.n !== undefined) entry.processes = interval.n;
+  return entry;
+}
+
+// A ratio of two latency intervals taken conservatively: its interval runs from the lowest
+// numerator over the highest denominator to the highest over the lowest, so that it lies wholly
+// below 1 exactly when the numerator's interval lies wholly below the denominator's.
+function intervalRatio(a, b) {
+  if (!a || !b || !(b.median > 0) || !(b.lo > 0)) return null;
+  return { median: a.median / b.median, lo: a.lo / b.hi, hi: a.hi / b.lo, n: Math.min(a.n, b.n) };
 }
 
 function median(values) {
@@ -134,7 +170,9 @@ function perRound(runs, floorByRound) {
     .map((run) => ({ round: run.round, ratio: run.deliveredPerSec / floorByRound.get(run.round) }));
 }
 
-const good = (runs) => runs.filter((run) => !run.error && !(run.problems?.length));
+const good = (runs) => runs.filter((run) => !run.error && !(run.problems?.length) && !run.disturbed);
+// Every run that ran to the end, checks failed or not: chapter 0's latency, whose bug is the point.
+const finished = (runs) => runs.filter((run) => !run.error && !run.disturbed);
 
 function floors(results) {
   const of = (kind, pick = () => true) => results.filter((r) => r.job.kind === kind && pick(r.job));
@@ -222,10 +260,14 @@ function summarizeTarget(results, target, floor) {
   const latencyRun = bestOf(latencyEntry, (run) => run.latencyNs?.p50);
   const unpacedEntry = (producers) =>
     streamEntries(results, target.name, 'unpaced', (job) => (job.options.producers ?? 1) === producers)[0];
+  const producersEntry = (producers) =>
+    streamEntries(results, target.name, 'producers', (job) => (job.options.producers ?? 1) === producers)[0];
   const unpaced = (producers) => bestOf(unpacedEntry(producers));
   const speeds = (entry) => (entry ? good(entry.runs).map((run) => run.deliveredPerSec) : []);
-  const stampedUnpaced = bestOf(streamEntries(results, target.name, 'sweep', (job) => job.options.rate === 0)[0]);
-  const busy = bestOf(streamEntries(results, target.name, 'busy')[0]);
+  const stampedEntry = streamEntries(results, target.name, 'stamped')[0];
+  const busyEntry = streamEntries(results, target.name, 'busy')[0];
+  const busyGrowth = (run) => run.peakRssBytes - run.rssBeforeBytes;
+  const busy = busyEntry ? medianRun(good(busyEntry.runs), busyGrowth) : null;
   const sweep = [latencyRun && { rate: 1000, run: latencyRun }]
     .concat(
       streamEntries(results, target.name, 'sweep').map((entry) => ({ rate: entry.job.options.rate, run: bestOf(entry) })),
@@ -242,7 +284,9 @@ function summarizeTarget(results, target, floor) {
     .filter((r) => r.job.targetName === target.name)
     .flatMap((r) => r.runs.flatMap((run) => (run.error ? [run.error] : run.problems ?? [])));
   // Latency: every sample of every process when the runs kept them, else each run's percentiles.
-  const latencyRuns = latencyEntry ? good(latencyEntry.runs) : [];
+  // Chapter 0 (excluded from the contract) from every run that finished: its failed checks are
+  // its bug, and leaving those runs out would hide it.
+  const latencyRuns = latencyEntry ? (target.excluded ? finished : good)(latencyEntry.runs) : [];
   const sampleSets = latencyRuns.map((run) => run.samplesNs).filter((set) => set?.length);
   const latencyInterval = (fraction, key) =>
     sampleSets.length === latencyRuns.length && sampleSets.length
@@ -251,6 +295,13 @@ function summarizeTarget(results, target, floor) {
   const bound = boundingFloor(target, floor);
   const boundRuns = floor.runs?.[bound.key] ?? [];
   const apiKey = `${floor.jsCall[target.api] ? target.api : floor.jsCallBestApi ?? 'node-api'}/1000`;
+  const pooled = sampleSets.length ? sampleSets.flat().sort((a, b) => a - b) : null;
+  const tail = pooled
+    ? pooled.length >= P999_MIN_SAMPLES
+      ? { label: 'p99.9', ns: quantileSorted(pooled, 0.999), samples: pooled.length }
+      : { label: 'max', ns: pooled.at(-1), samples: pooled.length }
+    : null;
+  const producerRuns = (p) => speeds(producersEntry(p));
   const row = {
     name: target.name,
     kind: target.kind,
@@ -259,9 +310,14 @@ function summarizeTarget(results, target, floor) {
     technique: target.technique ?? null,
     latency: latencyRun?.latencyNs ?? null,
     latencyCI: latencyRuns.length ? { p50: latencyInterval(0.5, 'p50'), p99: latencyInterval(0.99, 'p99') } : null,
+    latencyProcesses: latencyRuns.length,
+    // p99.9 of the pooled samples where there are enough of them, else their max (see P999_MIN_SAMPLES).
+    latencyTail: tail,
     // Every sample, pooled, for the CDF (not written to the page's tables).
-    latencySamples: sampleSets.length ? sampleSets.flat().sort((a, b) => a - b) : null,
+    latencySamples: pooled,
     throughputRuns: oneRuns,
+    // Each unpaced run's best sample: its items and wake-ups (coalescing per process).
+    throughputRunsDetail: unpacedEntry(1) ? good(unpacedEntry(1).runs).map((run) => ({ items: run.stats.delivered, wakeups: run.stats.wakeups })) : [],
     batchSumRuns,
     // The trampoline with the JS-call floor's own callback (adds each value).
     sumEachRuns,
@@ -272,9 +328,11 @@ function summarizeTarget(results, target, floor) {
     throughput: oneRuns.length ? median(oneRuns) : null,
     throughputCI: bootstrapMedian(oneRuns),
     throughput2: two?.deliveredPerSec ?? null,
+    // The producers group: 1, 2, 4 and 8 producers, runs of one size per target.
     producers: Object.fromEntries(
-      [1, 2, 4, 8].map((p) => [p, bootstrapMedian(speeds(unpacedEntry(p)))]).filter(([, interval]) => interval),
+      [1, 2, 4, 8].map((p) => [p, bootstrapMedian(producerRuns(p))]).filter(([, interval]) => interval),
     ),
+    producerItems: producersEntry(1)?.job.options.count ?? null,
     cpuMsPerMillion: one ? (one.cpuMs / one.stats.delivered) * 1e6 : null,
     api: target.api ?? 'node-api',
     callback: target.callback ?? 'per-item', // 'batch': one call per wake-up with typed arrays
@@ -288,10 +346,12 @@ function summarizeTarget(results, target, floor) {
       figure: bound.figure,
       share: bootstrapRatio(bound.figure === 'batchSum' ? batchSumRuns : oneRuns, boundRuns),
     },
-    stampCost: stampedUnpaced && one ? ratio(stampedUnpaced.deliveredPerSec, one.deliveredPerSec) : null,
+    // Stamped ÷ unstamped, one producer, both from the producers group: the same size, side by side.
+    stampCost: bootstrapRatio(speeds(stampedEntry), producerRuns(1)),
     unpacedCoalescing: one ? coalescing(one.stats) : null,
     sweep: sweep.map(({ rate, run }) => ({
       rate,
+      items: run.stats.sent,
       delivered: run.deliveredPerSec,
       p50: run.latencyNs?.p50 ?? null,
       p99: run.latencyNs?.p99 ?? null,
@@ -302,7 +362,19 @@ function summarizeTarget(results, target, floor) {
       peakRssMiB: run.peakRssBytes / 2 ** 20,
       cpuMs: run.cpuMs,
     })),
+    busyRuns: busyEntry
+      ? good(busyEntry.runs).map((run) => ({
+          rssGrowthMiB: busyGrowth(run) / 2 ** 20,
+          peakQueueDepth: run.stats.peakQueueDepth,
+          dropped: run.stats.dropped,
+          items: busyEntry.job.options.count,
+          offeredPerSec: busyEntry.job.options.rate,
+          deliveredPerSec: run.deliveredPerSec,
+        }))
+      : [],
     busy: busy && {
+      runs: good(busyEntry.runs).length,
+      items: busyEntry.job.options.count,
       delivered: busy.deliveredPerSec,
       rssGrowthMiB: (busy.peakRssBytes - busy.rssBeforeBytes) / 2 ** 20,
       peakQueueDepth: busy.stats.peakQueueDepth,
@@ -332,6 +404,57 @@ function summarize(report) {
   return { floor, rows };
 }
 
+// Chapter 5's targets, each an entry of docs/report/targets.json (targetEntry), in the order the
+// report shows them. `ringSlots`: the ring's size in the busy run (chapter 5's default).
+const RING_SLOTS = 65536;
+// Whether a busy run's backlog would have outgrown the ring had the producer not waited: sending
+// at its offered rate the producer would finish after items ÷ offered seconds; by then the main
+// thread, at the rate it delivered, had taken at most delivered × that; if what is left exceeds
+// the ring, the producer must have waited for room. (The peak a wake-up took, peakQueueDepth, can
+// fall a little short of the ring even so: the producer refills it only after half is free.)
+function ringBoundReached({ items, offeredPerSec, deliveredPerSec }, slots = RING_SLOTS) {
+  if (!(offeredPerSec > 0) || !Number.isFinite(deliveredPerSec)) return false;
+  return items - deliveredPerSec * (items / offeredPerSec) > slots;
+}
+
+function targetList({ floor, rows }) {
+  const row = (name) => rows.find((r) => r.name === name);
+  const fast = row('05-fast-path');
+  if (!fast) return [];
+  const batch = row('05-fast-path/batch');
+  const trampoline = rows.find((r) => r.technique === 'trampoline');
+  const others = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.callback !== 'batch' && !r.name.startsWith('05-') && r.latencyCI?.p50);
+  const best = (key) => others.reduce((b, r) => (!b || r.latencyCI[key].median < b.latencyCI[key].median ? r : b), null);
+  const bestP50 = best('p50');
+  const bestP99 = best('p99');
+  const scaled = (interval, factor) => interval && { ...interval, median: interval.median * factor, lo: interval.lo * factor, hi: interval.hi * factor };
+  const list = [
+    targetEntry('per-item mode ÷ the Node-API JS-call floor', 0.95, 'min', fast.fastPath.ofNodeApi),
+    targetEntry('per-item mode ÷ 04-tsfn', 3.5, 'min', fast.fastPath.overTsfn),
+  ];
+  if (trampoline) {
+    list.push(targetEntry("trampoline, the floor's own callback (adds each value) ÷ the V8 JS-call floor", 4, 'min', trampoline.fastPath.sumEachOverV8));
+    list.push(targetEntry('trampoline ÷ the JS-loop floor (same callback)', 0.8, 'min', trampoline.bound.share));
+  }
+  if (batch) list.push(targetEntry('batch mode, callback adds every value ÷ the V8 JS-call floor', 10, 'min', batch.fastPath.sumOverV8));
+  if (bestP50) list.push(targetEntry(`idle latency p50 ÷ the best other chapter's (${bestP50.name})`, 1, 'max', intervalRatio(fast.latencyCI.p50, bestP50.latencyCI.p50)));
+  if (bestP99) list.push(targetEntry(`idle latency p99 ÷ the best other chapter's (${bestP99.name})`, 1.5, 'max', intervalRatio(fast.latencyCI.p99, bestP99.latencyCI.p99)));
+  // Memory with the main thread behind: the busy run's RSS growth against twice the ring's bytes
+  // (16 per slot with stamps). Decided only when every run reached the bound (ringBoundReached);
+  // otherwise the figure says nothing about it.
+  const busyRuns = fast.busyRuns ?? [];
+  if (busyRuns.length) {
+    const growth = bootstrapMedian(busyRuns.map((run) => run.rssGrowthMiB));
+    const short = busyRuns.filter((run) => !ringBoundReached(run));
+    const ringMiB = (RING_SLOTS * 16) / 2 ** 20;
+    list.push(
+      targetEntry('busy main thread: RSS growth, MiB (the backlog beyond the ring, the producer waiting)', 2 * ringMiB, 'max', growth,
+        short.length ? `in ${short.length} of ${busyRuns.length} runs the main thread kept the backlog within the ring: the bound was not reached` : null),
+    );
+  }
+  return list;
+}
+
 // Which mechanism to pick for what, read off the measured rows. Chapters only (alternatives are
 // baselines), and not the chapter excluded from the contract (it is there to show its bugs). Each
 // entry is { best, tied, winner }: a winner only when no other row's interval overlaps the best's.
@@ -340,9 +463,9 @@ function decisions({ floor, rows }) {
   const valid = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.problems.length === 0);
   const chapters = valid.filter((r) => r.callback !== 'batch');
   const batches = valid.filter((r) => r.callback === 'batch');
-  // Bounded memory without drops: the chapters whose design bounds their queue and never drops
-  // (listed with the busy run's figures, one process per target: not ranked).
-  const bounded = chapters.filter((r) => BOUNDED_BY_DESIGN.includes(r.name) && r.busy);
+  // Memory when the main thread falls behind, nothing dropped: every chapter whose busy run
+  // dropped nothing, by its RSS growth (listed with the busy run's figures, not ranked).
+  const bounded = chapters.filter((r) => r.busy && r.busy.dropped === 0);
   return {
     latency: bestWithTies(chapters, (r) => r.latencyCI?.p50, true),
     tail: bestWithTies(chapters, (r) => r.latencyCI?.p99, true),
@@ -373,7 +496,15 @@ module.exports = {
   overlaps,
   bestWithTies,
   verdict,
+  targetEntry,
+  targetList,
+  ringBoundReached,
+  intervalRatio,
+  finished,
+  good,
+  P999_MIN_SAMPLES,
+  MIN_PROCESSES,
+  RING_SLOTS,
   BOOTSTRAP_RESAMPLES,
   BOOTSTRAP_SEED,
-  BOUNDED_BY_DESIGN,
 };

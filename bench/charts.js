@@ -66,13 +66,30 @@ function cdfPoints(sorted) {
   return points;
 }
 
-// The latency CDF, faceted by chapter family, every sample of every process pooled; the floors
-// (same-CPU and cross-CPU eventfd p50) as vertical reference lines in every facet.
+// Percentiles on a tail-friendly axis: "nines", -log10(1 - p), so that p50, p90, p99 and p99.9 are
+// evenly spaced (0.3, 1, 2, 3). The last sample (p100) is drawn at log10(samples), where it would
+// sit if it were the next quantile.
+function nines(percentile, samples) {
+  if (percentile >= 100) return Math.log10(Math.max(samples, 2));
+  return -Math.log10(1 - percentile / 100);
+}
+const NINES_AXIS = {
+  values: [nines(50), nines(90), nines(99), nines(99.9)],
+  labelExpr: "datum.value < 0.5 ? 'p50' : datum.value < 1.5 ? 'p90' : datum.value < 2.5 ? 'p99' : 'p99.9'",
+  labelOverlap: false,
+};
+
+// The latency CDF, faceted by chapter family, every sample of every process pooled (chapter 0's
+// too, its failed runs included); the floors (same-CPU and cross-CPU eventfd p50) as vertical
+// reference lines in every facet. The percentile axis is in nines (see above), so the tail shows.
 function latencyCdf(rows, floor = {}) {
   const names = rows.map((r) => r.name);
   const values = rows.flatMap((r) => {
+    const samples = r.latencySamples?.length ?? r.latency?.count ?? 1;
     const points = r.latencySamples?.length ? cdfPoints(r.latencySamples) : r.latency?.cdf ?? [];
-    return points.map(([percentile, ns]) => ({ target: r.name, family: family(r.name), percentile, us: Math.max(ns / 1000, 0.1) }));
+    // Percentiles beyond what the samples resolve repeat the max: drawn once, at the max's place.
+    const shown = points.filter(([percentile]) => percentile < 100 - 100 / samples || percentile === 100);
+    return shown.map(([percentile, ns]) => ({ target: r.name, family: family(r.name), nines: nines(percentile, samples), us: Math.max(ns / 1000, 0.1) }));
   });
   const lf = floor.latencyFloors ?? {};
   const references = [
@@ -80,23 +97,26 @@ function latencyCdf(rows, floor = {}) {
     ['cross-CPU eventfd p50', lf.crossCpu?.p50?.median],
   ].filter(([, ns]) => Number.isFinite(ns));
   const families = [...new Set(rows.map((r) => family(r.name)))];
-  const rules = families.flatMap((f) => references.map(([label, ns]) => ({ family: f, floor: label, us: ns / 1000 })));
+  const rules = families.flatMap((f) => references.map(([label, ns], k) => ({ family: f, floor: label, us: ns / 1000, labelAt: 4 - 0.35 * k })));
   const scales = seriesScales(names);
-  const x = { field: 'us', type: 'quantitative', scale: { type: 'log' }, title: 'send→callback latency (µs, log)' };
+  const all = [...values.map((v) => v.us), ...rules.map((v) => v.us)];
+  const domain = all.length ? [Math.min(...all) * 0.9, Math.max(...all) * 1.1] : undefined;
+  const x = { field: 'us', type: 'quantitative', scale: { type: 'log', domain, nice: false }, title: 'send→callback latency (µs, log)' };
   return {
-    ...base('Send→callback latency at 1 000 items/s (CDF; dotted: floors)', { values: [] }),
+    ...base('Send→callback latency at 1 000 items/s, every sample of every process (dotted: floors)', []),
     data: { values: [...values.map((v) => ({ ...v, layer: 'cdf' })), ...rules.map((v) => ({ ...v, layer: 'floor' }))] },
-    facet: { row: { field: 'family', type: 'nominal', title: null, sort: families, header: { labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+    facet: { field: 'family', type: 'nominal', title: null, sort: families, header: { labelFontWeight: 'bold', labelFontSize: 12 } },
+    columns: 2,
     spec: {
-      width: 620,
-      height: 170,
+      width: 330,
+      height: 190,
       layer: [
         {
           transform: [{ filter: "datum.layer === 'cdf'" }],
           mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
           encoding: {
             x,
-            y: { field: 'percentile', type: 'quantitative', title: 'percentile', scale: { domain: [0, 100] } },
+            y: { field: 'nines', type: 'quantitative', title: 'percentile (tail-stretched: 1 − p, log)', axis: NINES_AXIS, scale: { domain: [0, 4] } },
             color: scales.color,
             strokeDash: scales.strokeDash,
           },
@@ -108,8 +128,8 @@ function latencyCdf(rows, floor = {}) {
         },
         {
           transform: [{ filter: "datum.layer === 'floor'" }],
-          mark: { type: 'text', align: 'left', dx: 3, dy: -4, fontSize: 9, color: '#555', baseline: 'bottom', angle: 0 },
-          encoding: { x, y: { datum: 100, type: 'quantitative' }, text: { field: 'floor' } },
+          mark: { type: 'text', align: 'left', dx: 3, fontSize: 9, color: '#555', baseline: 'top', angle: 0 },
+          encoding: { x, y: { field: 'labelAt', type: 'quantitative' }, text: { field: 'floor' } },
         },
       ],
     },
@@ -117,52 +137,71 @@ function latencyCdf(rows, floor = {}) {
   };
 }
 
-function sweepChart(rows, field, title, yTitle) {
+// One panel per chapter family, wrapping; paced rates only, on a log axis, with the line y = x
+// (everything offered is delivered). The unpaced runs are not a rate and are left to the tables.
+function sweepChart(rows, field, title, yTitle, { identity = false } = {}) {
   const names = rows.map((r) => r.name);
   const values = rows.flatMap((r) =>
-    r.sweep.map((p) => ({ target: r.name, family: family(r.name), offered: rateLabel(p.rate), value: Math.max(p[field], 1e-3) })),
+    r.sweep.filter((p) => p.rate > 0).map((p) => ({ target: r.name, family: family(r.name), offered: p.rate, value: Math.max(p[field], 1e-3) })),
   );
   const families = [...new Set(rows.map((r) => family(r.name)))];
+  const rates = [...new Set(values.map((v) => v.offered))].sort((a, b) => a - b);
   const scales = seriesScales(names);
-  return {
-    ...base(title, values),
-    facet: { field: 'family', type: 'nominal', title: null, sort: families, columns: 3 },
-    spec: {
-      width: 220,
-      height: 170,
-      mark: { type: 'line', point: { filled: true, size: 30 }, strokeWidth: 2 },
+  const x = { field: 'offered', type: 'quantitative', scale: { type: 'log' }, title: 'offered items/s (log; unpaced: see the tables)', axis: { values: rates, format: '~s' } };
+  const layers = [
+    {
+      transform: [{ filter: "datum.layer === 'run'" }],
+      mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 2 },
       encoding: {
-        x: { field: 'offered', type: 'ordinal', sort: RATE_ORDER, title: 'offered rate' },
-        y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle },
+        x,
+        y: { field: 'value', type: 'quantitative', scale: { type: 'log' }, title: yTitle, axis: { format: '~s' } },
         color: scales.color,
         strokeDash: scales.strokeDash,
       },
     },
+  ];
+  const identityValues = identity ? families.flatMap((f) => rates.map((rate) => ({ family: f, offered: rate, value: rate, layer: 'identity' }))) : [];
+  if (identity) {
+    layers.unshift({
+      transform: [{ filter: "datum.layer === 'identity'" }],
+      mark: { type: 'line', color: '#999', strokeDash: [3, 3], strokeWidth: 1 },
+      encoding: { x, y: { field: 'value', type: 'quantitative' } },
+    });
+  }
+  return {
+    ...base(title, []),
+    data: { values: [...values.map((v) => ({ ...v, layer: 'run' })), ...identityValues] },
+    facet: { field: 'family', type: 'nominal', title: null, sort: families, header: { labelFontWeight: 'bold', labelFontSize: 12 } },
+    columns: 3,
+    spec: { width: 230, height: 170, layer: layers },
+    resolve: { scale: { x: 'shared', y: 'shared' } },
   };
 }
 
-// Throughput as a share of the floor that bounds it: median and 95% interval per target.
+// Throughput as a share of the floor that bounds it: median and 95% interval per target, one
+// panel per floor (each panel's own scale, its 100% line labelled with the floor's name).
 function shareOfFloorChart(rows) {
   const values = rows
     .filter((r) => r.bound?.share && Number.isFinite(r.bound.share.median))
-    .map((r) => ({ target: r.name, floor: r.bound.name, share: r.bound.share.median, lo: r.bound.share.lo, hi: r.bound.share.hi }));
+    .map((r) => ({ target: r.name, floor: r.bound.name + (r.bound.figure === 'batchSum' ? ' (batch-sum run)' : ''), share: r.bound.share.median, lo: r.bound.share.lo, hi: r.bound.share.hi }));
+  const floors = [...new Set(values.map((v) => v.floor))];
   const y = { field: 'target', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } };
+  const xTitle = 'share of the floor (median, 95% interval)';
   return {
-    ...base('Unpaced throughput as a share of its bounding floor (median, 95% interval)', values),
-    width: 420,
-    height: { step: 18 },
-    layer: [
-      {
-        mark: { type: 'bar', opacity: 0.75 },
-        encoding: {
-          y,
-          x: { field: 'share', type: 'quantitative', axis: { format: '.0%' }, title: 'share of the bounding floor' },
-          color: { field: 'floor', type: 'nominal', title: 'bounding floor', scale: { range: PALETTE.slice(0, 6) } },
-        },
-      },
-      { mark: { type: 'errorbar', ticks: true, color: 'black' }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: 'share of the bounding floor' }, x2: { field: 'hi' } } },
-      { data: { values: [{ one: 1 }] }, mark: { type: 'rule', strokeDash: [4, 2] }, encoding: { x: { field: 'one', type: 'quantitative' } } },
-    ],
+    ...base('Unpaced throughput as a share of the floor that bounds it', []),
+    vconcat: floors.map((name) => ({
+      title: { text: name, anchor: 'start', fontSize: 12 },
+      data: { values: values.filter((v) => v.floor === name).map((v) => ({ ...v, one: 1 })) },
+      width: 420,
+      height: { step: 18 },
+      layer: [
+        { mark: { type: 'bar', opacity: 0.75, color: '#0067a5' }, encoding: { y, x: { field: 'share', type: 'quantitative', axis: { format: '.0%' }, title: xTitle } } },
+        { mark: { type: 'errorbar', ticks: true, color: 'black' }, encoding: { y, x: { field: 'lo', type: 'quantitative', title: xTitle }, x2: { field: 'hi' } } },
+        { mark: { type: 'rule', strokeDash: [4, 2], color: '#be0032' }, encoding: { x: { aggregate: 'max', field: 'one', type: 'quantitative' } } },
+        { mark: { type: 'text', align: 'left', dx: 3, dy: -4, baseline: 'bottom', color: '#be0032', fontSize: 10, text: '100% = the floor' }, encoding: { x: { aggregate: 'max', field: 'one', type: 'quantitative' }, y: { value: 0 } } },
+      ],
+    })),
+    resolve: { scale: { x: 'independent' } },
   };
 }
 
@@ -176,8 +215,8 @@ async function render(spec) {
 async function writeAll(dir, { rows, floor }) {
   const specs = {
     'latency-cdf.svg': latencyCdf(rows.filter((r) => r.latencySamples?.length || r.latency), floor),
-    'delivered-vs-offered.svg': sweepChart(rows, 'delivered', 'Delivered vs offered rate', 'delivered items/s (log)'),
-    'items-per-wakeup.svg': sweepChart(rows, 'meanItemsPerWakeup', 'Items per wake-up vs offered rate', 'items per wake-up (log)'),
+    'delivered-vs-offered.svg': sweepChart(rows, 'delivered', 'Delivered vs offered rate, one process per rate (dashed grey: delivered = offered)', 'delivered items/s (log)', { identity: true }),
+    'items-per-wakeup.svg': sweepChart(rows, 'meanItemsPerWakeup', 'Items per wake-up vs offered rate, one process per rate', 'items per wake-up (log)'),
     'share-of-floor.svg': shareOfFloorChart(rows),
   };
   for (const [file, spec] of Object.entries(specs)) {
@@ -185,4 +224,4 @@ async function writeAll(dir, { rows, floor }) {
   }
 }
 
-module.exports = { writeAll, render, latencyCdf, sweepChart, shareOfFloorChart, cdfPoints, family, seriesScales, rateLabel, PALETTE };
+module.exports = { writeAll, render, latencyCdf, sweepChart, shareOfFloorChart, cdfPoints, nines, family, seriesScales, rateLabel, PALETTE };

@@ -21,61 +21,86 @@ const NATIVE_FLOORS = path.join(__dirname, 'native', 'build', 'floors');
 
 // rounds: every series of a group runs once per round, round-robin over targets and floors, so
 // that a floor and the targets divided by it are measured side by side, each in fresh processes.
+// Throughput jobs take `samples` timed samples each in their process, every one of the size given
+// here, and report the best (bench/run-one.js, "Best of k"): sizes are per sample. A row of a table
+// that compares runs (producers, stamped ÷ unstamped) compares runs of the same size.
 const SIZES = {
   smoke: {
     // For checking the harness end to end in a minute: figures meaningless.
     rounds: 2, // throughput: targets unpaced with one producer, batch-sum, every throughput floor
+    samples: 2, // timed samples per throughput process, the best reported
+    reruns: 1, // at most this many rounds of the throughput group rerun when a floor moved (see below)
     latencyRounds: 2, // 1 000 items/s latency runs and the latency floors (5 or more: quick, full)
-    producerRounds: 1, // 2, 4 and 8 producers
-    sweep: [[1e4, 500], [1e5, 5000], [0, 20000]], // [rate, items]; 1k/s is the latency group's
+    producerRounds: 1, // 1, 2, 4 and 8 producers, and 1 stamped
+    busyRounds: 1,
+    producers: [1, 2, 8],
+    sweep: [[1e4, 500], [1e5, 5000]], // [rate, items], paced; 1k/s is the latency group's
     latencyItems: 100,
-    unpacedItems: 50000,
+    unpacedItems: 20000,
     producerItems: 20000,
     busyItems: 5000,
     batchItems: 500000,
-    sumEachItems: 500000,
-    floorCalls: 200000,
-    loopItems: 500000,
+    sumEachItems: 200000,
+    floorCalls: 100000,
+    loopItems: 200000,
     pingPongs: 500,
     sleeperMs: 200,
   },
   quick: {
     rounds: 5,
+    samples: 3,
+    reruns: 2,
     latencyRounds: 5,
     producerRounds: 3,
-    sweep: [[1e4, 3000], [1e5, 30000], [1e6, 200000], [0, 500000]],
-    latencyItems: 400,
-    unpacedItems: 500000,
-    producerItems: 150000,
-    busyItems: 100000,
-    batchItems: 60000000,
-    sumEachItems: 20000000,
-    floorCalls: 2000000,
-    loopItems: 5000000,
+    busyRounds: 3,
+    producers: [1, 2, 8],
+    sweep: [[1e4, 3000], [1e5, 30000], [1e6, 200000]],
+    latencyItems: 300,
+    unpacedItems: 100000,
+    producerItems: 50000,
+    busyItems: 200000,
+    batchItems: 10000000,
+    sumEachItems: 2000000,
+    floorCalls: 400000,
+    loopItems: 1000000,
     pingPongs: 5000,
     sleeperMs: 1000,
   },
   full: {
     rounds: 9,
+    samples: 7,
+    reruns: 3,
     latencyRounds: 7,
     producerRounds: 5,
-    sweep: [[1e4, 50000], [1e5, 500000], [1e6, 3000000], [0, 5000000]],
+    busyRounds: 3,
+    producers: [1, 2, 4, 8],
+    sweep: [[1e4, 50000], [1e5, 500000], [1e6, 3000000]],
     latencyItems: 5000,
-    unpacedItems: 5000000,
-    producerItems: 2000000,
+    unpacedItems: 2000000,
+    producerItems: 1000000,
     busyItems: 1000000,
-    batchItems: 200000000,
-    sumEachItems: 100000000,
-    floorCalls: 10000000,
-    loopItems: 50000000,
+    batchItems: 50000000,
+    sumEachItems: 20000000,
+    floorCalls: 2000000,
+    loopItems: 10000000,
     pingPongs: 100000,
     sleeperMs: 5000,
   },
 };
 
+// A round of the throughput group is disturbed when either JS-call floor's best in it fell more
+// than FLOOR_MOVED below that floor's median over the rounds: something else took the machine for
+// a while. Such a round is marked (every run of it keeps `disturbed: true` in the raw data, and the
+// report leaves it out) and replaced by a new round, `reruns` new rounds at most in all; past
+// those, marked rounds are left out without replacement.
+const FLOOR_MOVED = 0.25;
+const ROUND_FLOORS = [
+  { kind: 'js-call-floor', api: 'node-api', callsPerScope: 1000 },
+  { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000 },
+];
+
 const BUSY_WORK = 2000; // iterations of integer work per item in the busy-main-thread scenario
 const BUSY_RATE = 1e6; // offered items/s in that scenario
-const PRODUCERS = [1, 2, 4, 8];
 const LOOP_BATCH = 65536; // the JS-loop floor's batch: chapter 5's ring size
 
 const ALTERNATIVES = [
@@ -87,8 +112,10 @@ const ALTERNATIVES = [
 // The native floors run interleaved, each in a fresh process (bench/run-one.js runs the binary):
 // the ring floor bounds batch mode; the paced eventfd floors bound idle latency, with the threads
 // on two CPUs, on one, and where the scheduler puts them (as a chapter's threads run).
+// The ring floor runs unpinned, as chapter 5's threads do: pinned threads cannot leave a CPU that
+// other work is using, and on a shared machine fell far below the unpinned chapter.
 const NATIVE_SERIES = {
-  ring: 'BM_Ring_ProducerConsumer/ring_size:65536/look_us:10',
+  ring: 'BM_Ring_ProducerConsumer/ring_size:65536/look_us:10/pinned:0',
   eventfdCrossCpu: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:0/sender_spins:0',
   eventfdSameCpu: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:1/sender_spins:0',
   eventfdUnpinned: 'BM_Eventfd_PacedLatency/period_us:1000/cpus:2/sender_spins:0',
@@ -137,10 +164,10 @@ function series(size) {
   const all = targets();
   const throughput = [
     ...['node-api', 'v8'].flatMap((api) =>
-      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope })),
+      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: s.samples })),
     ),
-    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback })),
-    { kind: 'native-floor', scenario: 'floor', floor: 'ring', filter: NATIVE_SERIES.ring },
+    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback, samples: s.samples })),
+    { kind: 'native-floor', scenario: 'floor', floor: 'ring', filter: NATIVE_SERIES.ring, samples: s.samples },
     { kind: 'uv-ping-pong', scenario: 'floor', roundTrips: s.pingPongs },
   ];
   const latency = [
@@ -148,36 +175,44 @@ function series(size) {
     { kind: 'sleeper', scenario: 'noise', durationMs: s.sleeperMs, intervalMs: 1 },
   ];
   const producers = [];
+  const busy = [];
   const once = [];
   for (const target of all) {
     // The trampoline is held to the JS-loop floor, so it delivers as many items as that floor's
-    // loop; so does a batch callback, which runs the same loop over each batch.
+    // loop; so does a batch callback, which runs the same loop over each batch. In the producers
+    // group they deliver ten times the others' items, the same in every column of their row.
     const loops = target.technique === 'trampoline' || target.callback === 'batch';
     const unpacedCount = loops ? s.loopItems : s.unpacedItems;
-    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }));
+    const producerCount = loops ? 10 * s.producerItems : s.producerItems;
+    // Chapter 0 runs one stream per process: its watcher and global state outlive a stream.
+    const k = target.excluded ? 1 : s.samples;
+    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { samples: k }));
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
       // divided by that floor with the same callback on both sides.
-      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each' }));
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', samples: k }));
     }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
-      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum' }));
+      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', samples: k }));
     }
     latency.push(streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true }));
-    // 2, 4 and 8 producers for the chapters; the alternatives' producers are workers: 2.
-    const counts = target.kind === 'chapter' ? PRODUCERS.slice(1) : [2];
+    // 1, 2, 4 and 8 producers for the chapters, and one producer with stamps on; the
+    // alternatives' producers are workers: 1 and 2.
+    const counts = target.kind === 'chapter' ? s.producers : [1, 2];
     for (const p of counts.filter((p) => p <= (target.maxProducers ?? 64))) {
-      producers.push(streamJob(target, 'unpaced', { count: s.producerItems, rate: 0, producers: p }));
+      producers.push(streamJob(target, 'producers', { count: producerCount, rate: 0, producers: p }, { samples: k }));
     }
+    producers.push(streamJob(target, 'stamped', { count: producerCount, rate: 0, producers: 1 }, { latency: true, samples: k }));
     for (const [rate, count] of s.sweep) once.push(streamJob(target, 'sweep', { count, rate }, { latency: true }));
-    once.push(streamJob(target, 'busy', { count: s.busyItems, rate: BUSY_RATE }, { latency: true, busyWork: BUSY_WORK }));
+    busy.push(streamJob(target, 'busy', { count: s.busyItems, rate: BUSY_RATE }, { latency: true, busyWork: BUSY_WORK }));
   }
   return [
-    { group: 'throughput', repeats: s.rounds, jobs: throughput },
+    { group: 'throughput', repeats: s.rounds, jobs: throughput, reruns: s.reruns },
     { group: 'latency', repeats: s.latencyRounds, jobs: latency },
     { group: 'producers', repeats: s.producerRounds, jobs: producers },
-    { group: 'sweep and busy', repeats: 1, jobs: once },
+    { group: 'busy', repeats: s.busyRounds, jobs: busy },
+    { group: 'sweep', repeats: 1, jobs: once },
   ];
 }
 
@@ -190,10 +225,11 @@ function plan(size) {
     const first = jobs.length;
     jobs.push(...group.jobs.map((job) => ({ ...job, group: group.group, repeats: group.repeats })));
     for (let round = 0; round < group.repeats; round++) {
-      group.jobs.forEach((_, k) => steps.push({ series: first + k, round }));
+      group.jobs.forEach((_, k) => steps.push({ series: first + k, round, group: group.group }));
     }
   }
-  return { jobs, steps };
+  const groups = series(size).map(({ group, repeats, reruns = 0 }) => ({ group, repeats, reruns }));
+  return { jobs, steps, groups };
 }
 
 // A rough cost model, in seconds, for the ETA printed before the run and corrected as it goes.
@@ -202,14 +238,15 @@ function estimateSeconds(job) {
   switch (job.kind) {
     case 'stream': {
       const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
-      return SPAWN_S + job.options.count / rate + (job.busyWork ? job.options.count / 4e5 : 0);
+      const samples = job.samples ?? 1;
+      return SPAWN_S + (samples * job.options.count) / rate + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':
-      return SPAWN_S + job.calls / (job.callsPerScope === 1 ? 8e6 : 12e6);
+      return SPAWN_S + ((job.samples ?? 1) * job.calls) / (job.callsPerScope === 1 ? 8e6 : 12e6);
     case 'js-loop-floor':
-      return SPAWN_S + job.items / (job.callback === 'sum' ? 2e8 : 3e7);
+      return SPAWN_S + ((job.samples ?? 1) * job.items) / (job.callback === 'sum' ? 2e8 : 3e7);
     case 'native-floor':
-      return SPAWN_S + (job.floor === 'ring' ? 0.6 : 0.5);
+      return SPAWN_S + (job.floor === 'ring' ? 0.3 * (job.samples ?? 1) : 0.5);
     case 'uv-ping-pong':
       return SPAWN_S + job.roundTrips * 50e-6;
     case 'sleeper':
@@ -256,27 +293,82 @@ const clock = (seconds) => {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 };
 
-// Runs the steps in order; returns one entry per series with its runs in round order.
-async function runJobs({ jobs, steps }) {
+// The rounds of `runs` (one series' runs) in which a floor fell more than FLOOR_MOVED below its
+// median over the rounds not yet marked; pure, for the tests.
+function disturbedRounds(floorRuns, bound = FLOOR_MOVED) {
+  const marked = new Set();
+  for (const runs of floorRuns) {
+    const ok = runs.filter((run) => Number.isFinite(run.value));
+    const sorted = ok.map((run) => run.value).sort((a, b) => a - b);
+    if (sorted.length < 3) continue;
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    for (const run of ok) if (run.value < (1 - bound) * median) marked.add(run.round);
+  }
+  return [...marked].sort((a, b) => a - b);
+}
+
+// Runs the steps in order; returns one entry per series with its runs in round order. After the
+// throughput group, its disturbed rounds (disturbedRounds) are marked and run again as new rounds,
+// at most `reruns` of them.
+async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => process.stderr.write(line)) {
   const results = jobs.map((job) => ({ job, runs: [] }));
   const started = Date.now();
-  const estimates = steps.map((step) => estimateSeconds(jobs[step.series]));
+  let estimatedLeft = steps.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
   let estimatedDone = 0;
-  let estimatedLeft = estimates.reduce((a, b) => a + b, 0);
-  for (const [index, step] of steps.entries()) {
+  let index = 0;
+  const total = () => steps.length;
+  const runStep = async (step) => {
     const job = jobs[step.series];
     const { group, repeats, ...childJob } = job;
-    const run = await runChild(childJob);
-    results[step.series].runs.push({ ...run, round: step.round });
-    estimatedDone += estimates[index];
-    estimatedLeft -= estimates[index];
+    const outcome = await run(childJob, step.round);
+    results[step.series].runs.push({ ...outcome, round: step.round, load1: +os.loadavg()[0].toFixed(2) });
+    const estimate = estimateSeconds(job);
+    estimatedDone += estimate;
+    estimatedLeft -= estimate;
     const elapsed = (Date.now() - started) / 1000;
-    const eta = estimatedLeft * (elapsed / estimatedDone); // the model, scaled by how it did so far
-    const failed = run.error ?? run.problems?.join('; ');
+    const eta = Math.max(0, estimatedLeft) * (elapsed / estimatedDone); // the model, scaled by how it did so far
+    const failed = outcome.error ?? outcome.problems?.join('; ');
     const mark = failed ? `  ! ${failed}` : '';
-    process.stderr.write(
-      `[${String(index + 1).padStart(4)}/${steps.length}] ${clock(elapsed).padStart(5)} elapsed, ~${clock(eta)} left  ${group} ${step.round + 1}/${repeats}  ${describe(job)}${mark}\n`,
+    index++;
+    log(
+      `[${String(index).padStart(4)}/${total()}] ${clock(elapsed).padStart(5)} elapsed, ~${clock(eta)} left  ${group} ${step.round + 1}/${repeats}  ${describe(job)}${mark}\n`,
     );
+  };
+  for (const { group, repeats, reruns } of groups) {
+    const mine = steps.filter((step) => step.group === group);
+    for (const step of mine) await runStep(step);
+    if (!reruns) continue;
+    const floorSeries = jobs
+      .map((job, k) => ({ job, k }))
+      .filter(({ job }) => job.group === group && ROUND_FLOORS.some((f) => f.kind === job.kind && f.api === job.api && f.callsPerScope === job.callsPerScope))
+      .map(({ k }) => k);
+    let nextRound = repeats;
+    let budget = reruns;
+    const live = (k) => results[k].runs.filter((run) => !run.disturbed).map((run) => ({ round: run.round, value: run.callsPerSec }));
+    for (;;) {
+      const bad = disturbedRounds(floorSeries.map(live));
+      if (bad.length === 0) break;
+      for (const entry of results.filter((e) => e.job.group === group)) {
+        for (const run of entry.runs) if (bad.includes(run.round)) run.disturbed = true;
+      }
+      // One new round per marked round while the budget lasts; past it, marked rounds are only
+      // left out, so a disturbed round never stays in the figures.
+      const replacements = Math.min(bad.length, budget);
+      budget -= replacements;
+      log(
+        `round(s) ${bad.map((r) => r + 1).join(', ')} of ${group}: a JS-call floor fell more than ${FLOOR_MOVED * 100}% below its median; ` +
+          `marked, left out${replacements ? `, ${replacements} new round(s)` : ', no reruns left'}\n`,
+      );
+      if (replacements === 0) break;
+      for (let r = 0; r < replacements; r++) {
+        const round = nextRound++;
+        const extra = mine.filter((step) => step.round === 0).map((step) => ({ ...step, round }));
+        steps.push(...extra);
+        estimatedLeft += extra.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
+        for (const step of extra) await runStep(step);
+      }
+    }
   }
   return results;
 }
@@ -300,6 +392,18 @@ function runNativeFloors() {
   }
 }
 
+// The commit measured, and whether the tree had changes on top of it.
+function gitCommit() {
+  try {
+    const run = (args) => execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const hash = run(['rev-parse', 'HEAD']);
+    const dirty = run(['status', '--porcelain', '--untracked-files=no', '--', 'chapters', 'common', 'bench']) !== '';
+    return { hash, date: run(['show', '-s', '--format=%cI', 'HEAD']), dirty };
+  } catch {
+    return null;
+  }
+}
+
 function sizeFromEnvironment() {
   const size = process.env.REPORT_SIZE ?? 'quick';
   if (!SIZES[size]) throw new Error(`REPORT_SIZE=${size}: one of ${Object.keys(SIZES).join(', ')}`);
@@ -316,22 +420,27 @@ async function main() {
   );
   if (process.argv.includes('--plan')) return;
   const loadAtStart = os.loadavg().map((l) => +l.toFixed(2));
+  const commit = gitCommit();
   const [load] = loadAtStart;
   if (load > 0.5) {
     process.stderr.write(`warning: load average ${load.toFixed(2)}: other work on this machine will skew the figures\n`);
   }
   const started = new Date();
-  const nativeFloors = runNativeFloors();
+  // The whole Google Benchmark suite of bench/native, for the report's table of native floors:
+  // the full size only (the floors the figures are divided by run in the rounds at every size).
+  const nativeFloors = size === 'full' ? runNativeFloors() : { skipped: 'runs at REPORT_SIZE=full only' };
   const results = await runJobs(planned);
   const report = {
     size,
     sizes: SIZES[size],
-    producers: PRODUCERS,
+    producers: SIZES[size].producers,
     bootstrap: { resamples: BOOTSTRAP_RESAMPLES, seed: BOOTSTRAP_SEED },
     busyWork: BUSY_WORK,
     busyRate: BUSY_RATE,
     startedAt: started.toISOString(),
     durationS: (Date.now() - started.getTime()) / 1000,
+    commit,
+    floorMoved: FLOOR_MOVED,
     environment: { ...collectEnvironment(), loadAverageAtStart: loadAtStart },
     targets: targets().map(({ name, kind, semantics, onStop, excluded, api, callback, technique }) => ({ name, kind, semantics, onStop, excluded, api, callback, technique })),
     results,
@@ -344,4 +453,4 @@ async function main() {
 
 if (require.main === module) main();
 
-module.exports = { plan, series, planSummary, estimateSeconds, targets, SIZES, NATIVE_SERIES };
+module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED };

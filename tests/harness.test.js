@@ -17,8 +17,12 @@ const {
   bootstrapPercentile,
   bestWithTies,
   verdict,
+  targetEntry,
+  targetList,
+  intervalRatio,
+  ringBoundReached,
 } = require('../bench/analysis');
-const { plan, series, planSummary, SIZES } = require('../bench/harness');
+const { plan, series, planSummary, disturbedRounds, runJobs, SIZES } = require('../bench/harness');
 const charts = require('../bench/charts');
 
 function run(deliveredPerSec, extra = {}) {
@@ -53,6 +57,9 @@ function syntheticReport() {
     results.push(stream(name, 'sweep', { rate: 0 }, [run(speed * 0.9)]));
     results.push(stream(name, 'unpaced', { rate: 0, producers: 1 }, [run(speed * 1.5), run(speed), run(speed * 0.5)]));
     results.push(stream(name, 'unpaced', { rate: 0, producers: 2 }, [run(speed * 1.2)]));
+    results.push(stream(name, 'producers', { count: 1000, rate: 0, producers: 1 }, [run(speed), run(speed * 1.1)]));
+    results.push(stream(name, 'producers', { count: 1000, rate: 0, producers: 2 }, [run(speed * 0.8)]));
+    results.push(stream(name, 'stamped', { count: 1000, rate: 0, producers: 1 }, [run(speed * 0.9), run(speed * 0.99)]));
     results.push(stream(name, 'busy', { rate: 1e6 }, [run(300000, { peakRssBytes: (name === '01-a' ? 60 : 45) * 2 ** 20 })]));
   }
   const targets = [
@@ -108,7 +115,11 @@ describe('harness summary on synthetic results', () => {
   });
 
   it('computes the cost of stamps, CPU per million items and memory growth', () => {
-    assert.equal(a.stampCost, 0.9);
+    // Stamped ÷ unstamped, both from the producers group: medians 0.945 × speed over 1.05 × speed.
+    assert.equal(a.stampCost.median, 0.9);
+    assert.equal(a.stampCost.n, 2);
+    assert.deepEqual(a.producers[2], { median: 9e6 * 0.8, lo: 9e6 * 0.8, hi: 9e6 * 0.8, n: 1 });
+    assert.equal(a.producerItems, 1000);
     assert.equal(a.cpuMsPerMillion, 50000);
     assert.equal(a.busy.rssGrowthMiB, 20);
     assert.equal(b.busy.rssGrowthMiB, 5);
@@ -202,7 +213,116 @@ describe('harness bootstrap, ties and verdicts (seeded, exact)', () => {
     assert.equal(verdict({ lo: 1.2, hi: 1.3 }, 1), 'met');
     assert.equal(verdict({ lo: 0.5, hi: 0.8 }, 1), 'not met');
     assert.equal(verdict({ lo: 0.5, hi: 0.8 }, 1, false), 'met');
-    assert.equal(verdict(null, 1), '—');
+    assert.equal(verdict(null, 1), 'undecided');
+  });
+});
+
+describe('targets.json entries and the estimator (exact)', () => {
+  it('an entry is met only when the whole interval clears the goal, in either direction', () => {
+    assert.deepEqual(targetEntry('t', 0.95, 'min', { median: 1.02, lo: 0.96, hi: 1.1, n: 5 }), {
+      name: 't', goal: 0.95, goalKind: 'min', estimate: 1.02, lo: 0.96, hi: 1.1, verdict: 'met', processes: 5,
+    });
+    assert.equal(targetEntry('t', 0.95, 'min', { median: 1.02, lo: 0.94, hi: 1.1, n: 5 }).verdict, 'undecided');
+    assert.equal(targetEntry('t', 0.95, 'min', { median: 0.9, lo: 0.8, hi: 0.94, n: 5 }).verdict, 'not met');
+    assert.equal(targetEntry('t', 1, 'max', { median: 0.9, lo: 0.8, hi: 0.99, n: 5 }).verdict, 'met');
+    assert.equal(targetEntry('t', 1, 'max', { median: 1.2, lo: 1.01, hi: 1.3, n: 5 }).verdict, 'not met');
+    assert.equal(targetEntry('t', 1, 'max', { median: 1, lo: 0.9, hi: 1.1, n: 5 }).verdict, 'undecided');
+    // A bound the run never reached: undecided whatever the interval, with the reason.
+    assert.deepEqual(targetEntry('t', 2, 'max', { median: 1, lo: 1, hi: 1, n: 5 }, 'not reached'), {
+      name: 't', goal: 2, goalKind: 'max', estimate: 1, lo: 1, hi: 1, verdict: 'undecided', why: 'not reached', processes: 5,
+    });
+    // One or two processes decide nothing.
+    assert.deepEqual(targetEntry('t', 2, 'max', { median: 1, lo: 1, hi: 1, n: 1 }), {
+      name: 't', goal: 2, goalKind: 'max', estimate: 1, lo: 1, hi: 1, verdict: 'undecided', why: '1 process: fewer than 3 decide nothing', processes: 1,
+    });
+    assert.equal(targetEntry('t', 2, 'max', { median: 1, lo: 1, hi: 1, n: 3 }).verdict, 'met');
+    assert.deepEqual(targetEntry('t', 2, 'min', null), { name: 't', goal: 2, goalKind: 'min', estimate: null, lo: null, hi: null, verdict: 'undecided' });
+  });
+
+  it('a latency ratio takes the conservative interval: below 1 exactly when the intervals do not overlap', () => {
+    assert.deepEqual(intervalRatio({ median: 10, lo: 8, hi: 12, n: 5 }, { median: 20, lo: 16, hi: 24, n: 4 }), { median: 0.5, lo: 8 / 24, hi: 12 / 16, n: 4 });
+    assert.ok(intervalRatio({ median: 10, lo: 8, hi: 17, n: 5 }, { median: 20, lo: 16, hi: 24, n: 5 }).hi > 1);
+    assert.equal(intervalRatio({ median: 1, lo: 1, hi: 1, n: 1 }, { median: 0, lo: 0, hi: 0, n: 1 }), null);
+  });
+
+  it('marks the rounds whose floor fell more than the bound below its median', () => {
+    const floor = (values) => values.map((value, round) => ({ round, value }));
+    // Median 20: 14.9 is below 0.75 × 20 = 15, 15 is not.
+    assert.deepEqual(disturbedRounds([floor([20, 14.9, 21, 15, 20])]), [1]);
+    // Either floor marks its round; too few rounds to judge marks nothing.
+    assert.deepEqual(disturbedRounds([floor([20, 20, 20, 10]), floor([10, 5, 10, 10])]), [1, 3]);
+    assert.deepEqual(disturbedRounds([floor([20, 1])]), []);
+  });
+
+  it('replaces each disturbed round while the reruns last, then only leaves marked rounds out', async () => {
+    const floorJob = { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000, group: 'throughput', repeats: 5 };
+    const jobs = [floorJob, { kind: 'stream', targetName: 'x', scenario: 'unpaced', options: { rate: 0, count: 1 }, group: 'throughput', repeats: 5 }];
+    const steps = [];
+    for (let round = 0; round < 5; round++) for (const series of [0, 1]) steps.push({ series, round, group: 'throughput' });
+    // The floor by round: rounds 1 and 3 (0-based) slow, then the first new round slow too.
+    const byRound = [20, 10, 21, 9, 19, 8, 20, 20];
+    const ran = [];
+    const results = await runJobs({ jobs, steps, groups: [{ group: 'throughput', repeats: 5, reruns: 2 }] }, async (job, round) => {
+      ran.push(round);
+      return job.kind === 'js-call-floor' ? { callsPerSec: byRound[round] } : { deliveredPerSec: 1 };
+    }, () => {});
+    // Rounds 1 and 3 marked, two new rounds (5, 6) spend the budget; round 5 is slow: marked, not replaced.
+    assert.deepEqual(ran, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    assert.deepEqual(results[0].runs.filter((r) => r.disturbed).map((r) => r.round), [1, 3, 5]);
+    assert.deepEqual(results[1].runs.filter((r) => !r.disturbed).map((r) => r.round), [0, 2, 4, 6]);
+  });
+
+  it('lists chapter 5\'s targets from the summary, with the busy bound undecided when the ring never filled', () => {
+    const rows = [
+      { name: '04-tsfn', kind: 'chapter', callback: 'per-item', latencyCI: { p50: { median: 12, lo: 11, hi: 13, n: 5 }, p99: { median: 100, lo: 90, hi: 110, n: 5 } } },
+      {
+        name: '05-fast-path',
+        kind: 'chapter',
+        callback: 'per-item',
+        latencyCI: { p50: { median: 10, lo: 9, hi: 10.5, n: 5 }, p99: { median: 100, lo: 90, hi: 120, n: 5 } },
+        fastPath: { ofNodeApi: { median: 1, lo: 0.97, hi: 1.03, n: 5 }, overTsfn: { median: 7, lo: 6, hi: 8, n: 5 } },
+        // 200 000 items offered at 1 M/s: 0.2 s of sending; delivered at 700 000/s the main thread
+        // takes 140 000 of them meanwhile, and the 60 000 left fit in the ring.
+        busyRuns: [1, 2, 3].map(() => ({ rssGrowthMiB: 1.5, peakQueueDepth: 60000, dropped: 0, items: 200000, offeredPerSec: 1e6, deliveredPerSec: 7e5 })),
+      },
+    ];
+    const list = targetList({ floor: {}, rows });
+    assert.deepEqual(list.map((t) => [t.verdict, t.goalKind, t.goal]), [
+      ['met', 'min', 0.95],
+      ['met', 'min', 3.5],
+      ['met', 'max', 1],
+      ['met', 'max', 1.5],
+      ['undecided', 'max', 2],
+    ]);
+    assert.equal(list[2].hi, 10.5 / 11);
+    assert.equal(list[4].why, 'in 3 of 3 runs the main thread kept the backlog within the ring: the bound was not reached');
+    // Delivered at 300 000/s: 140 000 left after 0.2 s, more than the ring holds, so the producer waited.
+    rows[1].busyRuns = [1, 2, 3].map(() => ({ rssGrowthMiB: 1.5, peakQueueDepth: 64604, dropped: 0, items: 200000, offeredPerSec: 1e6, deliveredPerSec: 3e5 }));
+    assert.equal(targetList({ floor: {}, rows })[4].verdict, 'met');
+    assert.equal(ringBoundReached({ items: 200000, offeredPerSec: 1e6, deliveredPerSec: 6e5 }), true);
+    assert.equal(ringBoundReached({ items: 200000, offeredPerSec: 1e6, deliveredPerSec: 7e5 }), false);
+    assert.equal(ringBoundReached({ items: 200000, offeredPerSec: 0, deliveredPerSec: 1 }), false);
+  });
+
+  it('shows p99.9 only from 10 000 pooled samples, the max below', () => {
+    const report = syntheticReport();
+    const samples = (n) => Array.from({ length: n }, (_, k) => k + 1);
+    report.results.find((r) => r.job.targetName === '01-a' && r.job.scenario === 'latency').runs[0].samplesNs = samples(400);
+    report.results.find((r) => r.job.targetName === '02-b' && r.job.scenario === 'latency').runs[0].samplesNs = samples(20000);
+    const [a, b] = summarize(report).rows;
+    assert.deepEqual(a.latencyTail, { label: 'max', ns: 400, samples: 400 });
+    assert.deepEqual(b.latencyTail, { label: 'p99.9', ns: 19980.001, samples: 20000 });
+  });
+
+  it('takes chapter 0\'s latency from every finished run, its failed checks included', () => {
+    const report = syntheticReport();
+    report.targets[0].excluded = 'kept for its bugs';
+    const entry = report.results.find((r) => r.job.targetName === '01-a' && r.job.scenario === 'latency');
+    entry.runs.push(run(1000, { problems: ['36 items stranded'], samplesNs: [5000, 6000] }), { error: 'crashed' });
+    entry.runs[0].samplesNs = [1000, 2000];
+    const [a] = summarize(report).rows;
+    assert.equal(a.latencyProcesses, 2);
+    assert.deepEqual(a.latencySamples, [1000, 2000, 5000, 6000]);
   });
 });
 
@@ -241,10 +361,23 @@ describe('harness plan and charts', () => {
       assert.equal(mine.filter((j) => j.scenario === 'busy').length, 1, name);
     }
     // Chapters get 1, 2, 4 and 8 producers; chapter 0 declares one at most ("maxProducers": 1).
-    const producers = (name) => streams.filter((j) => j.targetName === name && j.scenario === 'unpaced').map((j) => j.options.producers);
-    assert.deepEqual(producers('05-fast-path'), [1, 2, 4, 8]);
+    const producers = (name) => streams.filter((j) => j.targetName === name && j.scenario === 'producers').map((j) => j.options.producers);
+    assert.deepEqual(producers('05-fast-path'), [1, 2, 8]);
     assert.deepEqual(producers('00-original'), [1]);
     assert.deepEqual(producers('postMessage per item'), [1, 2]);
+    // Every run of a producers row, stamped or not, is of one size; ten times more for the rows
+    // that loop over batches.
+    for (const name of names) {
+      const sizes = new Set(streams.filter((j) => j.targetName === name && (j.scenario === 'producers' || j.scenario === 'stamped')).map((j) => j.options.count));
+      assert.equal(sizes.size, 1, name);
+    }
+    assert.equal(streams.find((j) => j.targetName === '05-fast-path/trampoline' && j.scenario === 'producers').options.count, 10 * SIZES.quick.producerItems);
+    // Throughput jobs take best-of-k samples; latency runs take one.
+    // (Chapter 0 aside: its global state outlives a stream, so it runs one per process.)
+    const throughputJobs = jobs.filter((j) => j.group === 'throughput' && j.kind !== 'uv-ping-pong');
+    assert.ok(throughputJobs.filter((j) => j.targetName !== '00-original').every((j) => j.samples === SIZES.quick.samples));
+    assert.equal(throughputJobs.find((j) => j.targetName === '00-original').samples, 1);
+    assert.ok(streams.filter((j) => j.scenario === 'latency').every((j) => j.samples === undefined));
     // A variant declared "bench": false (chapter 5's tiny rings) is tested, not measured.
     assert.ok(!names.has('05-fast-path/tiny-rings'));
     // Chapter 5's batch variant is measured twice: batch callback, and its module batch.js with a
@@ -267,6 +400,10 @@ describe('harness plan and charts', () => {
     assert.match(svg, /02-b/);
     assert.match(await charts.render(charts.shareOfFloorChart(rows)), /^<svg/);
     assert.match(await charts.render(charts.latencyCdf(rows.map((r) => ({ ...r, latencySamples: [1000, 2000, 3000] })), { latencyFloors: {} })), /^<svg/);
+    // The CDF's percentile axis is in nines: p50, p90, p99 and p99.9 evenly spaced.
+    assert.equal(charts.nines(90, 1000), 1);
+    assert.equal(+charts.nines(99.9, 1000).toFixed(12), 3);
+    assert.equal(charts.nines(100, 400), Math.log10(400));
   });
 
   it('gives every series its own colour, and draws the CDF from every sample', () => {
