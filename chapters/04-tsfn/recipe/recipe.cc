@@ -2,14 +2,22 @@
 // Node with BlockingCall; Node queues it, wakes the main thread and calls CallJs once per item.
 // ../texample.cc adds: several producers sharing one thread count, a choice of queue size and of
 // blocking or non-blocking calls (and the lock that several blocking producers need), items in
-// preallocated slots instead of a new one per call, stats, pacing, the callback looked up on the
-// module per wake-up, a stream that ends by itself, and the untyped variant (../untyped.js).
+// preallocated slots instead of a new one per call, stats, the callback looked up on the module
+// per wake-up, and the untyped variant (../untyped.js).
 #include <napi.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -61,34 +69,47 @@ constexpr size_t kQueueSize = 1024;
 // stream: an aborted one cannot be used again.
 class Stream {
  public:
+  // The environment's teardown deletes a Stream whose stream may still run: its producer thread
+  // reads this object, so it is stopped (woken, joined) before the memory goes.
   ~Stream() { Stop(); }
 
   // Main thread. One thread count, held by the main thread and given back only by Stop()'s
   // Abort: the producer never releases, so the function cannot close while it may still call.
   // The function is referenced, so a running stream keeps the loop alive, even after its last
   // item; once aborted and closed, it holds nothing.
-  void Start(const Napi::CallbackInfo& info) {  // start(count, onItem), checked by index.js
+  // start(count, intervalMs, onItem), checked by index.js. New() throws on a failed status.
+  void Start(const Napi::CallbackInfo& info) {
     if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
-    tsfn_ = ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "recipe", kQueueSize,
+    tsfn_ = ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(),
+                                    NAME_OF(NODE_GYP_MODULE_NAME), kQueueSize,
                                     /*initialThreadCount=*/1);
-    try {  // creating the thread publishes tsfn_ to it
-      producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
-    } catch (...) {
+    stopping_ = false;  // creating the thread publishes this and tsfn_ to it
+    try {
+      producer_ = std::thread(
+          &Stream::Produce, this, info[0].As<Napi::Number>().Int64Value(),
+          std::chrono::duration<double, std::milli>(info[1].As<Napi::Number>().DoubleValue()));
+    } catch (const std::system_error& error) {
       tsfn_.Abort();  // else the open function would hold the loop for good
-      throw;
+      throw Napi::Error::New(info.Env(), std::string("no producer thread: ") + error.what());
     }
   }
   // excerpt-end: start
 
   // excerpt-begin: stop
-  // Main thread, also from inside on_item. Abort first: it makes every call fail from now on,
-  // waking a producer blocked in BlockingCall on a full queue; joining first would wait for a
-  // producer that waits for us. Node drops what is queued (CallJs with a null env) and frees the
-  // function on a later loop turn, after join() has returned: no call can touch freed memory.
-  // Once this returns, Node does not call on_item again; Deno still delivers what was queued
-  // before the Abort (../texample.cc drops it instead).
+  // Main thread, also from inside on_item. Wake a producer waiting out its interval, and Abort
+  // before the join: it makes every call fail from now on, waking a producer blocked in
+  // BlockingCall on a full queue; joining first would wait for a producer that waits for us. Node
+  // drops what is queued (CallJs with a null env) and frees the function on a later loop turn,
+  // after join() has returned: no call can touch freed memory. Once this returns, Node does not
+  // call on_item again; Deno still calls CallJs for what was queued before the Abort, and
+  // index.js drops those items (../texample.cc drops them here).
   void Stop() {
     if (!producer_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // else the producer could miss the notify
+      stopping_ = true;
+    }
+    wake_.notify_one();
     tsfn_.Abort();
     producer_.join();
   }
@@ -98,8 +119,14 @@ class Stream {
   // excerpt-begin: produce
   // Producer thread. BlockingCall waits while the queue is full; it fails once the function is
   // aborted or closing (stop(), or the environment's teardown): the item is then still ours.
-  void Produce(uint64_t count) {
+  // Between items it waits `interval` on a condition variable, as a sensor thread waits on its
+  // device: stop() wakes it at once.
+  void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
     for (uint64_t seq = 0; seq < count; ++seq) {
+      if (seq > 0 && interval.count() > 0) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        if (wake_.wait_for(lock, interval, [&] { return stopping_; })) return;
+      }
       auto item = std::make_unique<Item>(Item{seq, "item " + std::to_string(seq)});
       if (tsfn_.BlockingCall(item.get()) != napi_ok) return;  // unique_ptr frees it
       item.release();                                         // queued: CallJs owns it now
@@ -109,6 +136,9 @@ class Stream {
 
   ThreadSafeFunction tsfn_;  // main thread writes it before the producer starts
   std::thread producer_;     // main thread only
+  std::mutex mutex_;
+  std::condition_variable wake_;  // stop() notifies a producer waiting out its interval
+  bool stopping_ = false;         // guarded by mutex_
 };
 
 // excerpt-begin: teardown
@@ -120,7 +150,10 @@ void TearDown(void* arg) { delete static_cast<Stream*>(arg); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* stream = new Stream();  // freed by its cleanup hook
-  napi_add_env_cleanup_hook(env, TearDown, stream);
+  if (napi_add_env_cleanup_hook(env, TearDown, stream) != napi_ok) {
+    delete stream;
+    throw Napi::Error::New(env, "napi_add_env_cleanup_hook failed");
+  }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
   return exports;
