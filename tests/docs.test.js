@@ -69,7 +69,7 @@ it('the docs check fails on a shown command whose file or make target is missing
 // at most this many code lines (not blank, not only a comment; docs/tools/excerpts.js counts
 // them). Chapter 5's ring and its sleep handshake get more.
 const RECIPE_BUDGET = 130;
-const RECIPE_BUDGETS = { '05-fast-path/recipe': 160 };
+const RECIPE_BUDGETS = { '05-fast-path/recipe': 165 };
 
 it('every recipe stays within its budget of C++ lines', () => {
   const chapters = path.join(ROOT, 'chapters');

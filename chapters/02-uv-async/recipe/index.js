@@ -8,6 +8,16 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// On Deno the uv_async_t's callback runs again and again while the producer keeps sending, and
+// the promises and microtasks that onItem queues never run meanwhile (measured with Deno 2.9: an
+// endless stream starves every await). Say so before the .node file is opened.
+if (process.versions.deno) {
+  throw new Error(
+    `this recipe (a raw libuv uv_async_t) does not run on Deno ${process.versions.deno}: its ` +
+      "wake-ups starve promises there. Use chapter 4's recipe (a ThreadSafeFunction) instead",
+  );
+}
+
 // The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
 // the C++ (NODE_GYP_MODULE_NAME) and this line after it.
 const gyp = JSON.parse(fs.readFileSync(path.join(__dirname, 'binding.gyp'), 'utf8'));
@@ -43,6 +53,10 @@ function start(count, onItem, options = {}) {
     stream.delivered++;
     try {
       onItem(seq, text);
+    } catch (error) {
+      // Reported as 'uncaughtException' by the addon, which reads a null as "JS cannot run here
+      // any more" (how Deno says it): a thrown null is reported as an Error.
+      throw error === null ? new Error('onItem threw null') : error;
     } finally {
       // The last item: the stream ends by itself (and stops holding the process).
       if (stream.delivered === count && current === stream) stop();

@@ -43,6 +43,10 @@ function start(count, onItem, options = {}) {
     stream.delivered++;
     try {
       onItem(seq, text);
+    } catch (error) {
+      // Reported as 'uncaughtException' by the addon, which reads a null as "JS cannot run here
+      // any more" (how Deno says it): a thrown null is reported as an Error.
+      throw error === null ? new Error('onItem threw null') : error;
     } finally {
       // The last item: the stream ends by itself (and stops holding the process).
       if (stream.delivered === count && current === stream) stop();
