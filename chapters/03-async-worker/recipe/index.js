@@ -9,6 +9,16 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
 
+// On Bun, terminating a worker_thread whose stream runs never ends (measured with Bun 1.4.5:
+// worker.terminate() does not settle; Execute waits for OnProgress to see its last Send(), which
+// would explain it). Say so before the .node file is opened.
+if (process.versions.bun) {
+  throw new Error(
+    `this recipe (Napi::AsyncProgressQueueWorker) does not run on Bun ${process.versions.bun}: ` +
+      "a worker_thread terminated mid-stream hangs there. Use chapter 4's recipe instead",
+  );
+}
+
 // The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
 // the C++ (NODE_GYP_MODULE_NAME) and this line after it.
 const gyp = JSON.parse(fs.readFileSync(path.join(__dirname, 'binding.gyp'), 'utf8'));

@@ -178,3 +178,15 @@ test('a second start() throws while one runs; a first stop() gives 0', HANG, asy
   const fresh = child(`require('./index.js').stop().then((n) => console.log('stopped', n));`);
   assert.equal(fresh.stdout, 'stopped 0\n', fresh.stderr);
 });
+
+test("a null thrown by the callback reaches 'uncaughtException' as an Error", HANG, () => {
+  const handled = child(`
+    const stream = require('./index.js');
+    process.on('uncaughtException', (error) => console.log('caught', error.message));
+    stream.start(3, (seq) => {
+      if (seq === 1) throw null;
+      if (seq === 2) console.log('delivered', seq);
+    });`);
+  assert.equal(handled.status, 0, handled.stderr);
+  assert.equal(handled.stdout, 'caught onItem threw null\ndelivered 2\n'); // and delivery went on
+});
