@@ -55,7 +55,7 @@ function start(count, onItem, options = {}) {
   stream.promise = new Promise((resolve) => (stream.resolve = resolve));
   native.start(count, intervalMs, (seq, text) => {
     // Node calls nothing after stop(); a runtime that still delivers what was queued before it
-    // (Deno, chapter 4) is held to the same promise here.
+    // (Bun and Deno do, for a ThreadSafeFunction) is held to the same promise here.
     if (current !== stream) return;
     stream.delivered++;
     try {
