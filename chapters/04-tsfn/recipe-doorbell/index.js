@@ -8,6 +8,17 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+// On Bun, a stream whose producer outruns JS can keep every await from resuming: the doorbell
+// rings again from call_js, and Bun may run that call before it returns to promises (measured
+// with Bun 1.4.5: the tests hang in some runs, at the first endless stream). Say so before the
+// .node file is opened.
+if (process.versions.bun) {
+  throw new Error(
+    `this recipe (a ThreadSafeFunction doorbell) does not run on Bun ${process.versions.bun}: ` +
+      "a fast stream can starve promises there. Use chapter 4's recipe (an item per call) instead",
+  );
+}
+
 // The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
 // the C++ (NODE_GYP_MODULE_NAME) and this line after it.
 const gyp = JSON.parse(fs.readFileSync(path.join(__dirname, 'binding.gyp'), 'utf8'));
