@@ -66,8 +66,8 @@ test-model: ## check chapter 5's sleep handshake with Spin (chapters/05-fast-pat
 # correct version of its mechanism, a standalone npm package. Here they build offline against the
 # root's node_modules, two at a time, and run their own node:test suites. recipes-standalone
 # checks them copied out of the tree, installing from the npm registry, under Node 20, 22, 24 and
-# 26, Bun and Deno (those of matrix/node_modules that are installed; RECIPES_RUNTIMES and RECIPES
-# choose), and prints a recipe × runtime table; it is not part of `make test`.
+# 26, Bun and Deno (those of matrix/node_modules that are installed; RECIPES_RUNTIMES and
+# RECIPES_ONLY choose), and prints a recipe × runtime table; it is not part of `make test`.
 RECIPES := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/recipe*/binding.gyp)))
 
 .PHONY: test-recipes recipes-standalone

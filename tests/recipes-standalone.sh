@@ -8,7 +8,7 @@
 # refuse to load with an Error that says why, and counts as "refuses".
 #   tests/recipes-standalone.sh                               (make recipes-standalone)
 #   RECIPES_RUNTIMES=node24,node26,bun tests/recipes-standalone.sh
-#   RECIPES=04-tsfn/recipe,01-libev-shim/recipe tests/recipes-standalone.sh
+#   RECIPES_ONLY=04-tsfn/recipe,01-libev-shim/recipe tests/recipes-standalone.sh
 # RECIPES_RUNTIMES defaults to node20 (the node on PATH), node22, node24 and node26, bun and deno
 # from matrix/node_modules where installed (make matrix, or cd matrix && npm ci); a runtime that
 # RECIPES_RUNTIMES names must be installed. Prints a table:
@@ -47,9 +47,12 @@ for runtime in "${runtimes[@]}"; do
     echo "== $runtime: not installed (cd matrix && npm ci), left out"
   fi
 done
-if [ -n "${RECIPES:-}" ]; then
-  IFS=, read -r -a wanted <<<"$RECIPES"
+if [ -n "${RECIPES_ONLY:-}" ]; then # not RECIPES: the Makefile's variable of that name wins
+  IFS=, read -r -a wanted <<<"$RECIPES_ONLY"
   recipes=("${wanted[@]/#/chapters/}")
+  for recipe in "${recipes[@]}"; do
+    [ -f "$recipe/package.json" ] || { echo "recipes-standalone: no recipe $recipe" >&2; exit 2; }
+  done
 else
   recipes=(chapters/*/recipe chapters/*/recipe-*)
 fi
