@@ -44,9 +44,8 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
-  // A null says JS can no longer run (index.js wraps a null that onItem throws). Deno, once an
-  // exception went unhandled, throws null from each later call: reporting that null would
-  // replace the error that is ending the process.
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
   napi_valuetype type = napi_undefined;
   if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
@@ -86,16 +85,11 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
 
  private:
   // A threadpool thread, for the whole stream: it holds one of libuv's four (by default). Between
-  // items it waits interval_ on the gate's condition variable, which stop() notifies.
+  // items it waits interval_ (Sleep, which stop() wakes).
   void Execute(const ExecutionProgress& progress) override {
     uint64_t sent = 0;
     for (; sent < count_ && !control_->over.load(std::memory_order_relaxed); ++sent) {
-      if (sent > 0 && interval_.count() > 0) {
-        std::unique_lock<std::mutex> lock(control_->gate->mutex);
-        if (control_->gate->seen.wait_for(lock, interval_, [&] { return control_->over.load(); })) {
-          break;
-        }
-      }
+      if (sent > 0 && interval_.count() > 0 && Sleep()) break;
       const Item item{sent, "item " + std::to_string(sent)};
       progress.Send(&item, 1);  // never blocks: the queue is unbounded
     }
@@ -122,6 +116,12 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
     control_->gate->seen.notify_all();
   }
   // excerpt-end: on-progress
+
+  // Execute's thread: waits interval_, or less when stop() notifies the gate. True when over.
+  bool Sleep() {
+    std::unique_lock<std::mutex> lock(control_->gate->mutex);
+    return control_->gate->seen.wait_for(lock, interval_, [&] { return control_->over.load(); });
+  }
 
   const uint64_t count_;
   const std::chrono::duration<double, std::milli> interval_;

@@ -44,9 +44,8 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
-  // A null says JS can no longer run (index.js wraps a null that onItem throws). Deno, once an
-  // exception went unhandled, throws null from each later call: reporting that null would
-  // replace the error that is ending the process.
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
   napi_valuetype type = napi_undefined;
   if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
@@ -144,14 +143,10 @@ class Stream {
   }
 
   // Producer thread. Push, then ring: the release publishes the push to the drain that clears.
-  // Between items it waits `interval` on a condition variable, as a sensor thread waits on its
-  // device: stop() wakes it at once.
+  // Between items it waits `interval` (Sleep, which stop() wakes).
   void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
     for (uint64_t seq = 0; seq < count && !stopping_.load(std::memory_order_relaxed); ++seq) {
-      if (seq > 0 && interval.count() > 0) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        if (wake_.wait_for(lock, interval, [&] { return stopping_.load(); })) return;
-      }
+      if (seq > 0 && interval.count() > 0 && Sleep(interval)) return;
       Item item{seq, "item " + std::to_string(seq)};
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -161,6 +156,13 @@ class Stream {
     }
   }
   // excerpt-end: ring
+
+  // Producer thread: waits `interval`, as a sensor thread waits on its device, or less when
+  // stop() notifies. True when stopping.
+  bool Sleep(std::chrono::duration<double, std::milli> interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return wake_.wait_for(lock, interval, [&] { return stopping_.load(); });
+  }
 
   ThreadSafeFunction tsfn_;            // main thread writes it before the producer starts
   std::thread producer_;               // main thread only

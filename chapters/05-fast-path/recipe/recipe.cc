@@ -50,9 +50,8 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
-  // A null says JS can no longer run (index.js wraps a null that onItem throws). Deno, once an
-  // exception went unhandled, throws null from each later call: reporting that null would
-  // replace the error that is ending the process.
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
   napi_valuetype type = napi_undefined;
   if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
