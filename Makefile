@@ -67,8 +67,10 @@ test-model: ## check chapter 5's sleep handshake with Spin (chapters/05-fast-pat
 
 # Each chapter's recipe (chapters/NN-name/recipe/, and recipe-NAME/ for a variant's): the smallest
 # correct version of its mechanism, a standalone npm package. Here they build offline against the
-# root's node_modules, two at a time, and run their own node:test suites. recipes-standalone checks them copied out of the
-# tree, installing from the npm registry, so it is not part of `make test`.
+# root's node_modules, two at a time, and run their own node:test suites. recipes-standalone
+# checks them copied out of the tree, installing from the npm registry, under Node 20, 22, 24 and
+# 26, Bun and Deno (those of matrix/node_modules that are installed; RECIPES_RUNTIMES and
+# RECIPES_ONLY choose), and prints a recipe × runtime table; it is not part of `make test`.
 RECIPES := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/recipe*/binding.gyp)))
 
 .PHONY: test-recipes recipes-standalone shipping
@@ -78,7 +80,7 @@ test-recipes: deps ## build every chapter's recipe offline and run its own tests
 	  'echo "== building {}"; $(NODE) common/setup/build-addon.js {} > /dev/null || { echo "== {} failed"; exit 255; }'
 	$(NODE) --test $(addsuffix /test.js,$(RECIPES))
 
-recipes-standalone: ## copy each recipe out of the tree, npm install it from the registry, npm test
+recipes-standalone: ## each recipe copied out of the tree, installed and tested under every runtime
 	tests/recipes-standalone.sh
 
 # Ships chapter 4's recipe as one Node-API prebuild and chapter 1's (nan) as one prebuild per Node

@@ -6,7 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { it, after } = require('node:test');
-const { check, defaultPages, commandProblems } = require('../docs/tools/excerpts');
+const { check, defaultPages, commandProblems, codeLines } = require('../docs/tools/excerpts');
 
 const ROOT = path.join(__dirname, '..');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'excerpts-'));
@@ -63,4 +63,28 @@ it('the docs check fails on a shown command whose file or make target is missing
   const dir = fs.mkdtempSync(path.join(scratch, 'where-'));
   fs.writeFileSync(path.join(dir, 'page.md'), '```sh\nnode demo.js\n```\n');
   assert.match(check([path.join(dir, 'page.md')])[0], /shows commands but does not say where they run/);
+});
+
+// A recipe is the smallest correct version of its chapter's mechanism, and stays so: its C++ has
+// at most this many code lines (not blank, not only a comment; docs/tools/excerpts.js counts
+// them). Chapter 5's ring and its sleep handshake get more.
+const RECIPE_BUDGET = 130;
+const RECIPE_BUDGETS = { '05-fast-path/recipe': 165 };
+
+it('every recipe stays within its budget of C++ lines', () => {
+  const chapters = path.join(ROOT, 'chapters');
+  const over = [];
+  for (const chapter of fs.readdirSync(chapters).filter((name) => /^\d\d-/.test(name))) {
+    for (const recipe of fs.readdirSync(path.join(chapters, chapter)).filter((n) => n.startsWith('recipe'))) {
+      const name = `${chapter}/${recipe}`;
+      const dir = path.join(chapters, name);
+      const lines = fs
+        .readdirSync(dir)
+        .filter((file) => /\.(cc|h)$/.test(file))
+        .reduce((sum, file) => sum + codeLines(path.join(dir, file)), 0);
+      const budget = RECIPE_BUDGETS[name] ?? RECIPE_BUDGET;
+      if (lines > budget) over.push(`${name}: ${lines} C++ lines, over its budget of ${budget}`);
+    }
+  }
+  assert.deepEqual(over, []);
 });

@@ -2,19 +2,26 @@
 // queues items under a mutex and sends an async watcher; the main thread takes the whole queue
 // per wake-up. The 2011 code used libev's ev_async; Node's loop has been libuv's since 0.9, and
 // ev_async_send is uv_async_send underneath (../../common/ev_shim.h), so this calls libuv itself.
-// ../texample.cc adds: the libev-style shim, stats, pacing, several producers, a stream that ends
-// by itself and settles a promise, delivery (not dropping) of what is queued at stop(), the
-// callback looked up on the module per wake-up, and one callback scope per wake-up.
+// ../texample.cc adds: the libev-style shim, stats, several producers, delivery (not dropping)
+// of what is queued at stop(), the callback looked up on the module per wake-up, and one callback
+// scope per wake-up.
 #include <nan.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -34,41 +41,57 @@ struct Item {
 // environment's cleanup hook, which frees this object once libuv is done with the handle.
 class Stream {
  public:
-  explicit Stream(v8::Isolate* isolate) : async_resource_("recipe") {
+  Stream() : async_resource_(NAME_OF(NODE_GYP_MODULE_NAME)) {}
+  // Main thread, once. Returns what failed, or an empty string.
+  std::string Open(v8::Isolate* isolate) {
     // This environment's loop (a worker_thread has its own). uv_async_init also starts the
     // handle, referenced: it would hold the loop (the process, the worker) open for good, so it
     // is unreferenced at once; Start() references it and Stop() lets go again.
-    uv_async_init(node::GetCurrentEventLoop(isolate), &async_, OnWakeUp);
+    uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
+    if (loop == nullptr) return "node::GetCurrentEventLoop: no libuv loop here";
+    if (const int error = uv_async_init(loop, &async_, OnWakeUp)) {
+      return std::string("uv_async_init: ") + uv_strerror(error);
+    }
     async_.data = this;
     uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
     // nan 2.x wraps no cleanup hook; node.h's asynchronous one waits until `done` is called.
     hook_ = node::AddEnvironmentCleanupHook(isolate, TearDown, this);
+    return "";
   }
+  // Only TearDown's close callback deletes an open Stream, stopped by then: a no-op that keeps a
+  // rule true on any path, no Stream is freed while its producer thread may still read it.
   ~Stream() { Stop(); }
   // excerpt-end: open
 
   // excerpt-begin: start
-  // Main thread: start(count, onItem), arguments checked by index.js.
+  // Main thread: start(count, intervalMs, onItem), arguments checked by index.js.
   void Start(const Nan::FunctionCallbackInfo<v8::Value>& info) {
     if (producer_.joinable()) return Nan::ThrowError("a stream is already running");
-    on_item_.Reset(info[1].As<v8::Function>());
     stopping_.store(false, std::memory_order_relaxed);  // creating the thread publishes it
     try {
-      producer_ = std::thread(&Stream::Produce, this, info[0].As<v8::Number>()->Value());
-    } catch (...) {  // std::system_error: no thread could be created
-      return Nan::ThrowError("start(): no thread could be created");
+      producer_ =
+          std::thread(&Stream::Produce, this, info[0].As<v8::Number>()->Value(),
+                      std::chrono::duration<double, std::milli>(info[1].As<v8::Number>()->Value()));
+    } catch (const std::system_error& error) {
+      return Nan::ThrowError((std::string("no producer thread: ") + error.what()).c_str());
     }
+    on_item_.Reset(info[2].As<v8::Function>());  // before the first wake-up
     // A running stream keeps the loop alive, even after its last item.
     uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
   }
   // excerpt-end: start
 
   // excerpt-begin: stop
-  // Main thread, also from inside on_item. Joins the producer (the 2011 code never did) and drops
-  // what it queued: once this returns, on_item is not called again.
+  // Main thread, also from inside on_item. Wakes the producer if it waits out its interval, joins
+  // it (the 2011 code never did) and drops what it queued: once this returns, on_item is not
+  // called again.
   void Stop() {
     if (!producer_.joinable()) return;
-    stopping_.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // else the producer could miss the notify
+      stopping_.store(true, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
     producer_.join();  // orders its last push before the clear: no lock needed any more
     queue_.clear();
     batch_.clear();  // ends Drain()'s loop when on_item called stop()
@@ -100,10 +123,14 @@ class Stream {
   // takes the queue under the mutex; so a send that finds the flag set is covered by a take that
   // comes after this push. Sending under the lock keeps that argument short; it makes Drain() wait
   // only for a send that writes the loop's eventfd, one per wake-up.
-  void Produce(uint64_t count) {
-    for (uint64_t seq = 0; seq < count && !stopping_.load(std::memory_order_relaxed); ++seq) {
+  // Between items it waits `interval` on a condition variable, as a sensor thread waits on its
+  // device: stop() wakes it at once.
+  void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
+    const auto stopping = [this] { return stopping_.load(std::memory_order_relaxed); };
+    for (uint64_t seq = 0; seq < count && !stopping(); ++seq) {
       Item item{seq, "item " + std::to_string(seq)};  // allocates outside the lock
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (seq > 0 && interval.count() > 0 && wake_.wait_for(lock, interval, stopping)) return;
       queue_.push_back(std::move(item));  // unbounded: a slow main thread costs memory
       uv_async_send(&async_);
     }
@@ -144,7 +171,8 @@ class Stream {
   uv_async_t async_;                   // producer: uv_async_send only; main thread: the rest
   std::atomic<bool> stopping_{false};  // main thread writes, producer reads
   std::mutex mutex_;
-  std::vector<Item> queue_;  // guarded by mutex_: producer pushes, main thread takes
+  std::condition_variable wake_;  // stop() notifies a producer waiting out its interval
+  std::vector<Item> queue_;       // guarded by mutex_: producer pushes, main thread takes
 
   // Main thread only.
   std::thread producer_;
@@ -166,12 +194,18 @@ NAN_METHOD(StopMethod) { Self(info)->Stop(); }
 // self-register".
 NAN_MODULE_INIT(Init) {
   // Freed by its cleanup hook; the functions find it through their data.
-  v8::Local<v8::External> stream = Nan::New<v8::External>(new Stream(v8::Isolate::GetCurrent()));
-  Nan::SetMethod(target, "start", StartMethod, stream);
-  Nan::SetMethod(target, "stop", StopMethod, stream);
+  auto* stream = new Stream();
+  const std::string error = stream->Open(v8::Isolate::GetCurrent());
+  if (!error.empty()) {
+    delete stream;  // not opened: nothing to close
+    return Nan::ThrowError(error.c_str());
+  }
+  v8::Local<v8::External> data = Nan::New<v8::External>(stream);
+  Nan::SetMethod(target, "start", StartMethod, data);
+  Nan::SetMethod(target, "stop", StopMethod, data);
 }
 
 }  // namespace
 
-NAN_MODULE_WORKER_ENABLED(recipe, Init)
+NAN_MODULE_WORKER_ENABLED(NODE_GYP_MODULE_NAME, Init)
 // excerpt-end: init

@@ -28,9 +28,10 @@ async function turns() {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-// Runs `source` in a fresh node, in this folder.
+// Runs `source` in a fresh process of this runtime (Node, Bun or Deno), in this folder.
 function child(source) {
-  const result = spawnSync(process.execPath, ['-e', source], {
+  const evaluate = process.versions.deno ? ['eval', source] : ['-e', source];
+  const result = spawnSync(process.execPath, evaluate, {
     cwd: __dirname,
     encoding: 'utf8',
     timeout: HANG.timeout,
@@ -113,4 +114,67 @@ test("an exception thrown by the callback reaches 'uncaughtException'", HANG, ()
     });`);
   assert.equal(unhandled.status, 1);
   assert.match(unhandled.stderr, /boom 4/);
+});
+
+test('a finite stream ends by itself: its promise resolves with the count', HANG, async () => {
+  const got = [];
+  assert.equal(await stream.start(1000, (seq, text) => got.push([seq, text])), 1000);
+  assert.deepEqual(got, items(1000));
+  assert.equal(await stream.start(0, () => assert.fail('no item')), 0);
+  const paced = [];
+  assert.equal(await stream.start(3, (seq, text) => paced.push([seq, text]), { intervalMs: 1 }), 3);
+  assert.deepEqual(paced, items(3));
+});
+
+test('after its last item, the process exits by itself (no stop())', HANG, () => {
+  const ended = child(`
+    let count = 0;
+    require('./index.js').start(5000, () => count++).then((n) => console.log('ended', n, count));`);
+  assert.equal(ended.status, 0, ended.stderr);
+  assert.equal(ended.stdout, 'ended 5000 5000\n');
+});
+
+test('stop() wakes a producer waiting out a long interval', HANG, async () => {
+  const got = [];
+  let first;
+  const arrived = new Promise((resolve) => (first = resolve));
+  const ended = stream.start(FOREVER, (seq, text) => (got.push([seq, text]), first()), {
+    intervalMs: 1e9, // about 11.6 days: only a woken producer lets stop() return
+  });
+  await arrived;
+  const stopped = stream.stop();
+  assert.equal(stopped, ended); // the same promise
+  assert.equal(await ended, 1);
+  await turns();
+  assert.deepEqual(got, items(1));
+  assert.equal(await stream.stop(), 1); // twice: the same answer
+});
+
+test('bad arguments: TypeError or RangeError naming the argument', HANG, () => {
+  const noop = () => {};
+  const fails = (args, name, pattern) =>
+    assert.throws(
+      () => stream.start(...args),
+      (error) => error.name === name && pattern.test(error.message),
+    );
+  fails([-1, noop], 'RangeError', /^count/);
+  fails([1.5, noop], 'RangeError', /^count/);
+  fails([2 ** 53, noop], 'RangeError', /^count/);
+  fails(['10', noop], 'TypeError', /^count/);
+  fails([10, 'f'], 'TypeError', /^onItem/);
+  fails([10, noop, null], 'TypeError', /^options/);
+  fails([10, noop, { intervalMs: '5' }], 'TypeError', /^intervalMs/);
+  fails([10, noop, { intervalMs: -1 }], 'RangeError', /^intervalMs/);
+  fails([10, noop, { intervalMs: NaN }], 'RangeError', /^intervalMs/);
+  fails([10, noop, { intervalMs: 2 ** 31 }], 'RangeError', /^intervalMs/);
+  fails([10, noop, { interval: 5 }], 'TypeError', /option interval\b/);
+});
+
+test('a second start() throws while one runs; a first stop() gives 0', HANG, async () => {
+  const ended = stream.start(FOREVER, () => {}, { intervalMs: 1e9 });
+  const again = { name: 'Error', message: 'a stream is already running' };
+  assert.throws(() => stream.start(1, () => {}), again);
+  assert.equal(await stream.stop(), await ended);
+  const fresh = child(`require('./index.js').stop().then((n) => console.log('stopped', n));`);
+  assert.equal(fresh.stdout, 'stopped 0\n', fresh.stderr);
 });

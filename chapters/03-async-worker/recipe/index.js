@@ -2,13 +2,28 @@
 // A background thread's items, delivered to a JS callback on this thread (chapter 3's recipe:
 // Napi::AsyncProgressQueueWorker). Loads in the main thread and in any worker_thread, each with
 // its own stream.
+// README.md has the API, the build and how to rename the module.
 //   const stream = require('.');
-//   stream.start(1000, (seq, text) => console.log(seq, text)); // items 0 … 999, in order
-//   stream.stop();
-// A running stream keeps the process alive. Unlike the other chapters' recipes, it also ends by
-// itself after its last item (the worker's job is done), and stop() is then a no-op.
+//   const delivered = await stream.start(1000, (seq, text) => console.log(seq, text));
+const fs = require('node:fs');
+const path = require('node:path');
 const { isMainThread } = require('node:worker_threads');
-const native = require('./build/Release/recipe.node');
+
+// On Bun, terminating a worker_thread whose stream runs never ends (measured with Bun 1.4.5:
+// worker.terminate() does not settle; Execute waits for OnProgress to see its last Send(), which
+// would explain it). Say so before the .node file is opened.
+if (process.versions.bun) {
+  throw new Error(
+    `this recipe (Napi::AsyncProgressQueueWorker) does not run on Bun ${process.versions.bun}: ` +
+      "a worker_thread terminated mid-stream hangs there. Use chapter 4's recipe instead",
+  );
+}
+
+// The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
+// the C++ (NODE_GYP_MODULE_NAME) and this line after it.
+const gyp = JSON.parse(fs.readFileSync(path.join(__dirname, 'binding.gyp'), 'utf8'));
+const name = gyp.targets[0].target_name;
+const native = require(path.join(__dirname, 'build', 'Release', `${name}.node`));
 
 // process.exit() on the main thread joins libuv's threadpool, where a running stream holds a
 // thread, without turning the event loop again: the stream must end without waiting for this
@@ -16,22 +31,77 @@ const native = require('./build/Release/recipe.node');
 // whose loop goes on turning while Node tears it down: nothing to do there.
 if (isMainThread) process.on('exit', () => native.exiting());
 
-// start(count, onItem): a producer thread emits items 0 … count-1; onItem(seq, text) runs on this
-// thread for each, in order. One stream at a time; an exception thrown by onItem is reported as
-// 'uncaughtException' and delivery goes on.
-function start(count, onItem) {
+const MAX_INTERVAL_MS = 2 ** 31 - 1; // as setTimeout's: about 24.8 days
+
+let current = null; // the running stream: { delivered, resolve, promise }
+let last = Promise.resolve(0); // what stop() returns when no stream runs
+
+// start(count, onItem, { intervalMs }) → Promise<number>: a producer thread emits items
+// 0 … count-1, waiting intervalMs between two; onItem(seq, text) runs on this thread for each, in
+// order. The promise resolves with the number delivered once the stream has ended: after its last
+// item, or by stop(). An exception thrown by onItem is reported as 'uncaughtException' and
+// delivery goes on.
+function start(count, onItem, options = {}) {
+  if (typeof count !== 'number') throw new TypeError(`count must be a number, got ${typeof count}`);
   if (!Number.isSafeInteger(count) || count < 0) {
     throw new RangeError(`count must be an integer from 0 to 2^53-1, got ${count}`);
   }
-  if (typeof onItem !== 'function') throw new TypeError('onItem must be a function');
-  native.start(count, onItem);
+  if (typeof onItem !== 'function') {
+    throw new TypeError(`onItem must be a function, got ${typeof onItem}`);
+  }
+  const intervalMs = checkOptions(options);
+  if (current) throw new Error('a stream is already running');
+  const stream = { delivered: 0 };
+  stream.promise = new Promise((resolve) => (stream.resolve = resolve));
+  native.start(count, intervalMs, (seq, text) => {
+    // Node calls nothing after stop(); a runtime that still delivers what was queued before it
+    // (Bun and Deno do, for a ThreadSafeFunction) is held to the same promise here.
+    if (current !== stream) return;
+    stream.delivered++;
+    try {
+      onItem(seq, text);
+    } catch (error) {
+      // Reported as 'uncaughtException' by the addon, which reads a null as "JS cannot run here
+      // any more" (how Deno says it): a thrown null is reported as an Error.
+      throw error === null ? new Error('onItem threw null') : error;
+    } finally {
+      // The last item: the stream ends by itself (and stops holding the process).
+      if (stream.delivered === count && current === stream) stop();
+    }
+  });
+  current = stream;
+  if (count === 0) stop();
+  return stream.promise;
 }
 
-// stop(): the producer loop ends at its next item and what is still queued is dropped; once this
-// returns, onItem is not called again. Safe to call at any time, from onItem too; start() may
-// follow at once (the stopped stream's threadpool thread is released shortly after).
+function checkOptions(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options must be an object, got ${options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'intervalMs') throw new TypeError(`unknown option ${key} (the one: intervalMs)`);
+  }
+  const { intervalMs = 0 } = options;
+  if (typeof intervalMs !== 'number') {
+    throw new TypeError(`intervalMs must be a number, got ${typeof intervalMs}`);
+  }
+  if (!(intervalMs >= 0 && intervalMs <= MAX_INTERVAL_MS)) {
+    throw new RangeError(`intervalMs must be from 0 to ${MAX_INTERVAL_MS}, got ${intervalMs}`);
+  }
+  return intervalMs;
+}
+
+// stop() → Promise<number>: wakes the producer if it waits (intervalMs, a full queue), joins
+// it and drops what is still queued; once it returns, onItem is not called again. Returns the
+// promise start() returned. Safe at any time, twice, and from onItem; start() may follow at once.
 function stop() {
+  if (!current) return last;
+  const stream = current;
+  current = null;
   native.stop();
+  stream.resolve(stream.delivered);
+  last = stream.promise;
+  return last;
 }
 
 module.exports = { start, stop };

@@ -2,18 +2,23 @@
 // threadpool thread and calls progress.Send() per item; node-addon-api copies the item, wakes the
 // main thread and calls OnProgress() there, once per Send(), in order.
 // ../texample.cc adds: several producer threads started by Execute, a uv_check watch that stops
-// a stream whose producers are idle when its worker_thread is terminated, stats, pacing, the
-// callback looked up on the module per wake-up, a promise settled by OnOK, and the variants
+// a stream whose producers are idle when its worker_thread is terminated, stats, the callback
+// looked up on the module per wake-up, a promise settled by OnOK, and the variants
 // (AsyncProgressWorker, nan's AsyncBareProgressQueueWorker).
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -39,6 +44,10 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
 }
 // excerpt-end: deliver
@@ -48,7 +57,7 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
 // schedule: whichever goes last frees it.
 struct Gate {
   std::mutex mutex;
-  std::condition_variable seen;  // a Send() reached OnProgress, or the process is exiting
+  std::condition_variable seen;  // a Send() reached OnProgress, a stop(), or the process exiting
   bool exiting = false;          // guarded by mutex: no Execute may wait for the main thread
 };
 
@@ -64,19 +73,23 @@ struct Control {
 // excerpt-begin: execute
 class Stream : public Napi::AsyncProgressQueueWorker<Item> {
  public:
-  Stream(Napi::Env env, uint64_t count, Napi::Function on_item, std::shared_ptr<Control> control)
-      : AsyncProgressQueueWorker(env),
+  Stream(Napi::Env env, uint64_t count, double interval_ms, Napi::Function on_item,
+         std::shared_ptr<Control> control)
+      : AsyncProgressQueueWorker(env, NAME_OF(NODE_GYP_MODULE_NAME)),
         count_(count),
+        interval_(interval_ms),
         on_item_(Napi::Persistent(on_item)),
         control_(std::move(control)) {}
   // Main thread, after OnOK: node-addon-api deletes the worker. A new stream may start.
   ~Stream() override { control_->over = true; }
 
  private:
-  // A threadpool thread, for the whole stream: it holds one of libuv's four (by default).
+  // A threadpool thread, for the whole stream: it holds one of libuv's four (by default). Between
+  // items it waits interval_ (Sleep, which stop() wakes).
   void Execute(const ExecutionProgress& progress) override {
     uint64_t sent = 0;
     for (; sent < count_ && !control_->over.load(std::memory_order_relaxed); ++sent) {
+      if (sent > 0 && interval_.count() > 0 && Sleep()) break;
       const Item item{sent, "item " + std::to_string(sent)};
       progress.Send(&item, 1);  // never blocks: the queue is unbounded
     }
@@ -104,7 +117,14 @@ class Stream : public Napi::AsyncProgressQueueWorker<Item> {
   }
   // excerpt-end: on-progress
 
+  // Execute's thread: waits interval_, or less when stop() notifies the gate. True when over.
+  bool Sleep() {
+    std::unique_lock<std::mutex> lock(control_->gate->mutex);
+    return control_->gate->seen.wait_for(lock, interval_, [&] { return control_->over.load(); });
+  }
+
   const uint64_t count_;
+  const std::chrono::duration<double, std::milli> interval_;
   Napi::FunctionReference on_item_;  // main thread only
   const std::shared_ptr<Control> control_;
 };
@@ -116,11 +136,15 @@ struct Module {
   std::shared_ptr<Control> current;  // the last stream started
 };
 
-// Main thread. stop() only raises the flag: Execute returns once OnProgress has seen what it
-// sent, dropping it, and node-addon-api then deletes the worker. Nothing to join or close here.
+// Main thread. stop() only raises the flag, under the gate's lock so that an Execute waiting out
+// its interval sees it or the notify: Execute returns once OnProgress has seen what it sent,
+// dropping it, and node-addon-api then deletes the worker. Nothing to join or close here.
 void Stop(const Napi::CallbackInfo& info) {
   Module* module = info.Env().GetInstanceData<Module>();
-  if (module->current) module->current->over = true;
+  if (!module->current) return;
+  std::lock_guard<std::mutex> lock(module->gate->mutex);
+  module->current->over = true;
+  module->gate->seen.notify_all();
 }
 // excerpt-end: stop
 
@@ -134,7 +158,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     }
     module->current = std::make_shared<Control>(module->gate);
     // The queued work keeps the loop alive until the worker is done; node-addon-api deletes it.
-    (new Stream(info.Env(), info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::Function>(),
+    // start(count, intervalMs, onItem), checked by index.js. Queue() throws on a failed status.
+    (new Stream(info.Env(), info[0].As<Napi::Number>().Int64Value(),
+                info[1].As<Napi::Number>().DoubleValue(), info[2].As<Napi::Function>(),
                 module->current))
         ->Queue();
   });

@@ -3,20 +3,27 @@
 // "ring pending" flag; call_js takes what is queued, up to 1000 items a call, and calls JS once
 // per item. A wake-up drains everything (the calls follow each other in one loop iteration, up
 // to Node's 999), so the queue is never left holding items without a ring to come.
-// ../texample.cc adds: several producers, stats, pacing, a stream that ends by itself (its thread
-// count given back by the drain), the callback looked up per wake-up, and a backlog taken whole.
+// ../texample.cc adds: several producers, stats, its thread count given back by the drain at the
+// end of a stream, the callback looked up per wake-up, and a backlog taken whole.
 #include <napi.h>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <iterator>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -37,6 +44,10 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
 }
 
@@ -57,32 +68,43 @@ class Stream {
   // excerpt-end: answer
 
  public:
+  // The environment's teardown deletes a Stream whose stream may still run: its producer thread
+  // reads this object, so it is stopped (woken, joined) before the memory goes.
   ~Stream() { Stop(); }
 
   // Main thread. One thread count, held by the main thread and given back by Stop()'s Abort, so
   // the function stays open while the producer may call it. It is referenced: a running stream
   // keeps the loop alive, even after its last item, until stop().
-  void Start(const Napi::CallbackInfo& info) {  // start(count, onItem), checked by index.js
+  // start(count, intervalMs, onItem), checked by index.js. New() throws on a failed status.
+  void Start(const Napi::CallbackInfo& info) {
     if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
-    tsfn_ = ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "recipe",
-                                    /*maxQueueSize=*/0, /*initialThreadCount=*/1, this);
+    tsfn_ = ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(),
+                                    NAME_OF(NODE_GYP_MODULE_NAME), /*maxQueueSize=*/0,
+                                    /*initialThreadCount=*/1, this);
     stopping_.store(false, std::memory_order_relaxed);
     pending_.store(false, std::memory_order_relaxed);  // creating the thread publishes both
     try {
-      producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
-    } catch (...) {
+      producer_ = std::thread(
+          &Stream::Produce, this, info[0].As<Napi::Number>().Int64Value(),
+          std::chrono::duration<double, std::milli>(info[1].As<Napi::Number>().DoubleValue()));
+    } catch (const std::system_error& error) {
       tsfn_.Abort();  // else the open function would hold the loop for good
-      throw;
+      throw Napi::Error::New(info.Env(), std::string("no producer thread: ") + error.what());
     }
   }
 
   // excerpt-begin: stop
-  // Main thread, also from inside on_item. The producer never waits inside Node, so join first;
-  // Abort then closes the function, and Node drops a ring still queued (call_js with a null env).
-  // What is queued here is dropped: once this returns, on_item is not called again.
+  // Main thread, also from inside on_item. The producer never waits inside Node, so wake it if it
+  // waits out its interval, and join first; Abort then closes the function, and Node drops a
+  // ring still queued (call_js with a null env). What is queued here is dropped: once this
+  // returns, on_item is not called again.
   void Stop() {
     if (!producer_.joinable()) return;
-    stopping_.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // else the producer could miss the notify
+      stopping_.store(true, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
     producer_.join();
     tsfn_.Abort();
     queue_.clear();  // the producer is joined: no lock needed
@@ -121,8 +143,10 @@ class Stream {
   }
 
   // Producer thread. Push, then ring: the release publishes the push to the drain that clears.
-  void Produce(uint64_t count) {
+  // Between items it waits `interval` (Sleep, which stop() wakes).
+  void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
     for (uint64_t seq = 0; seq < count && !stopping_.load(std::memory_order_relaxed); ++seq) {
+      if (seq > 0 && interval.count() > 0 && Sleep(interval)) return;
       Item item{seq, "item " + std::to_string(seq)};
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -133,13 +157,21 @@ class Stream {
   }
   // excerpt-end: ring
 
+  // Producer thread: waits `interval`, as a sensor thread waits on its device, or less when
+  // stop() notifies. True when stopping.
+  bool Sleep(std::chrono::duration<double, std::milli> interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return wake_.wait_for(lock, interval, [&] { return stopping_.load(); });
+  }
+
   ThreadSafeFunction tsfn_;            // main thread writes it before the producer starts
   std::thread producer_;               // main thread only
   std::atomic<bool> stopping_{false};  // main thread writes, producer reads
   std::atomic<bool> pending_{false};   // a ring is queued and its drain has not cleared this
   std::mutex mutex_;
-  std::deque<Item> queue_;   // guarded by mutex_: producer pushes, main thread takes
-  std::vector<Item> batch_;  // main thread only: what this call took
+  std::condition_variable wake_;  // stop() notifies a producer waiting out its interval
+  std::deque<Item> queue_;        // guarded by mutex_: producer pushes, main thread takes
+  std::vector<Item> batch_;       // main thread only: what this call took
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -147,8 +179,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Freed when the environment goes away (a worker terminated, the process exiting). Node's own
   // hook for the function marks it closing; it frees it only in a close callback after the
   // hooks. So the join in ~Stream, and the Abort after it, run while its memory is still valid.
-  napi_add_env_cleanup_hook(
-      env, [](void* arg) { delete static_cast<Stream*>(arg); }, stream);
+  if (napi_add_env_cleanup_hook(
+          env, [](void* arg) { delete static_cast<Stream*>(arg); }, stream) != napi_ok) {
+    delete stream;
+    throw Napi::Error::New(env, "napi_add_env_cleanup_hook failed");
+  }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
   return exports;

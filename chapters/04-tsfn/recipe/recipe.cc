@@ -2,14 +2,22 @@
 // Node with BlockingCall; Node queues it, wakes the main thread and calls CallJs once per item.
 // ../texample.cc adds: several producers sharing one thread count, a choice of queue size and of
 // blocking or non-blocking calls (and the lock that several blocking producers need), items in
-// preallocated slots instead of a new one per call, stats, pacing, the callback looked up on the
-// module per wake-up, a stream that ends by itself, and the untyped variant (../untyped.js).
+// preallocated slots instead of a new one per call, stats, the callback looked up on the module
+// per wake-up, and the untyped variant (../untyped.js).
 #include <napi.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -35,6 +43,10 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
 }
 // excerpt-end: deliver
@@ -52,7 +64,6 @@ void CallJs(Napi::Env env, Napi::Function on_item, void* /*context*/, Item* data
 using ThreadSafeFunction = Napi::TypedThreadSafeFunction<void, Item, CallJs>;
 // excerpt-end: call-js
 
-// excerpt-begin: start
 // Bounded: a producer faster than the main thread waits in BlockingCall instead of growing the
 // queue without limit.
 constexpr size_t kQueueSize = 1024;
@@ -61,45 +72,55 @@ constexpr size_t kQueueSize = 1024;
 // stream: an aborted one cannot be used again.
 class Stream {
  public:
-  ~Stream() { Stop(); }
-
+  // excerpt-begin: start
   // Main thread. One thread count, held by the main thread and given back only by Stop()'s
   // Abort: the producer never releases, so the function cannot close while it may still call.
   // The function is referenced, so a running stream keeps the loop alive, even after its last
-  // item; once aborted and closed, it holds nothing.
-  void Start(const Napi::CallbackInfo& info) {  // start(count, onItem), checked by index.js
+  // item; once aborted and closed, it holds nothing. start(count, intervalMs, onItem), checked by
+  // index.js; New() throws on a failed status.
+  void Start(const Napi::CallbackInfo& info) {
     if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
-    tsfn_ = ThreadSafeFunction::New(info.Env(), info[1].As<Napi::Function>(), "recipe", kQueueSize,
+    tsfn_ = ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(),
+                                    NAME_OF(NODE_GYP_MODULE_NAME), kQueueSize,
                                     /*initialThreadCount=*/1);
-    try {  // creating the thread publishes tsfn_ to it
-      producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
-    } catch (...) {
+    stopping_ = false;  // creating the thread publishes this and tsfn_ to it
+    try {
+      producer_ = std::thread(
+          &Stream::Produce, this, info[0].As<Napi::Number>().Int64Value(),
+          std::chrono::duration<double, std::milli>(info[1].As<Napi::Number>().DoubleValue()));
+    } catch (const std::system_error& error) {
       tsfn_.Abort();  // else the open function would hold the loop for good
-      throw;
+      throw Napi::Error::New(info.Env(), std::string("no producer thread: ") + error.what());
     }
   }
   // excerpt-end: start
 
   // excerpt-begin: stop
-  // Main thread, also from inside on_item. Abort first: it makes every call fail from now on,
-  // waking a producer blocked in BlockingCall on a full queue; joining first would wait for a
-  // producer that waits for us. Node drops what is queued (CallJs with a null env) and frees the
-  // function on a later loop turn, after join() has returned: no call can touch freed memory.
-  // Once this returns, Node does not call on_item again; Deno still delivers what was queued
-  // before the Abort (../texample.cc drops it instead).
+  // Main thread, also from inside on_item. Wake a producer waiting out its interval; Abort before
+  // the join: every call fails from now on, waking a producer blocked in BlockingCall on a full
+  // queue (joining first would wait for a producer that waits for us). Node drops what is queued
+  // (CallJs with a null env) and frees the function on a later loop turn, after join(). Bun and
+  // Deno still run CallJs for what was queued before the Abort; index.js drops those items.
   void Stop() {
     if (!producer_.joinable()) return;
+    Wake();
     tsfn_.Abort();
     producer_.join();
   }
   // excerpt-end: stop
 
+  // The environment's teardown deletes a Stream whose stream may still run: its producer thread
+  // reads this object, so it is stopped (woken, joined) before the memory goes.
+  ~Stream() { Stop(); }
+
  private:
   // excerpt-begin: produce
   // Producer thread. BlockingCall waits while the queue is full; it fails once the function is
   // aborted or closing (stop(), or the environment's teardown): the item is then still ours.
-  void Produce(uint64_t count) {
+  // Between items it waits `interval` (Sleep, which stop() wakes).
+  void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
     for (uint64_t seq = 0; seq < count; ++seq) {
+      if (seq > 0 && interval.count() > 0 && Sleep(interval)) return;
       auto item = std::make_unique<Item>(Item{seq, "item " + std::to_string(seq)});
       if (tsfn_.BlockingCall(item.get()) != napi_ok) return;  // unique_ptr frees it
       item.release();                                         // queued: CallJs owns it now
@@ -107,8 +128,28 @@ class Stream {
   }
   // excerpt-end: produce
 
+  // Producer thread: waits `interval`, as a sensor thread waits on its device, or less when
+  // stop() notifies. True when stopping.
+  bool Sleep(std::chrono::duration<double, std::milli> interval) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return wake_.wait_for(lock, interval, [&] { return stopping_; });
+  }
+
+  // Main thread: ends a Sleep. The flag is set under the lock, else the producer could check it
+  // just before and miss the notify.
+  void Wake() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+  }
+
   ThreadSafeFunction tsfn_;  // main thread writes it before the producer starts
   std::thread producer_;     // main thread only
+  std::mutex mutex_;
+  std::condition_variable wake_;  // stop() notifies a producer waiting out its interval
+  bool stopping_ = false;         // guarded by mutex_
 };
 
 // excerpt-begin: teardown
@@ -120,7 +161,10 @@ void TearDown(void* arg) { delete static_cast<Stream*>(arg); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* stream = new Stream();  // freed by its cleanup hook
-  napi_add_env_cleanup_hook(env, TearDown, stream);
+  if (napi_add_env_cleanup_hook(env, TearDown, stream) != napi_ok) {
+    delete stream;
+    throw Napi::Error::New(env, "napi_add_env_cleanup_hook failed");
+  }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
   return exports;

@@ -4,7 +4,7 @@
 // ../texample.cc adds: a ring per producer for several producers, a producer that sleeps on a
 // full ring instead of yielding (../ring.h), the asymmetric fence that takes the fence off the
 // producer's side (../asymmetric_fence.h, membarrier), one HandleScope per 1000 calls, a batch
-// mode that hands JS a Float64Array per wake-up, stats, pacing, and a stream that ends by itself.
+// mode that hands JS a Float64Array per wake-up, and stats.
 // Per-item callbacks at many items a second: ../batch.js, the chapter 5 trampoline (a per-item
 // callback over batches), calls the reader's per-item callback from a JS loop over each wake-up's
 // batch, one native-to-JS call per wake-up instead of one per item.
@@ -14,11 +14,18 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
+
+// binding.gyp's target_name, which node-gyp defines as NODE_GYP_MODULE_NAME, as a string.
+#define STRINGIFY(name) #name
+#define NAME_OF(name) STRINGIFY(name)
 
 namespace {
 
@@ -43,6 +50,10 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, on_item, 2, argv, &result) == napi_ok) return true;
   napi_get_and_clear_last_exception(env, &error);  // undefined when nothing is pending
+  // null: JS can no longer run (index.js wraps one onItem throws). Deno throws it from each call
+  // after an unhandled exception: reported, it would replace the error ending the process.
+  napi_valuetype type = napi_undefined;
+  if (napi_typeof(env, error, &type) == napi_ok && type == napi_null) return false;
   return napi_fatal_exception(env, error) == napi_ok;
 }
 // excerpt-end: deliver
@@ -55,37 +66,49 @@ constexpr uint64_t kSlots = 1024;  // the ring's capacity, a power of two
 // environment's cleanup hook, which frees this object once libuv is done with the handle.
 class Stream {
  public:
-  explicit Stream(Napi::Env env) : env_(env), context_(env, "recipe") {
+  explicit Stream(Napi::Env env) : env_(env), context_(env, NAME_OF(NODE_GYP_MODULE_NAME)) {
     uv_loop_t* loop = nullptr;  // this environment's loop: a worker_thread has its own
-    napi_get_uv_event_loop(env, &loop);
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) throw Napi::Error::New(env, "no libuv loop");
     // Also starts the handle, referenced: it would hold the loop (the process, the worker) open
     // for good, so it is unreferenced at once; Start() references it and Stop() lets go again.
-    uv_async_init(loop, &async_,
-                  [](uv_async_t* async) { static_cast<Stream*>(async->data)->Drain(); });
+    const int error = uv_async_init(
+        loop, &async_, [](uv_async_t* async) { static_cast<Stream*>(async->data)->Drain(); });
+    if (error) throw Napi::Error::New(env, std::string("uv_async_init: ") + uv_strerror(error));
     async_.data = this;
     uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
   }
   // excerpt-end: handle
+  // Only TearDown's close callback deletes a Stream, stopped by then: a no-op that keeps a rule
+  // true on any path, no Stream is freed while its producer thread may still read it.
   ~Stream() { Stop(); }
 
   // excerpt-begin: start-stop
-  // Main thread: start(count, onItem), arguments checked by index.js.
+  // Main thread: start(count, intervalMs, onItem), arguments checked by index.js.
   void Start(const Napi::CallbackInfo& info) {
     if (producer_.joinable()) throw Napi::Error::New(env_, "a stream is already running");
-    on_item_ = Napi::Persistent(info[1].As<Napi::Function>());
     stopping_.store(false, std::memory_order_relaxed);
     armed_.store(true, std::memory_order_relaxed);  // asleep, as far as the first publish knows
-    // Creating the thread publishes the stores above to it.
-    producer_ = std::thread(&Stream::Produce, this, info[0].As<Napi::Number>().Int64Value());
+    try {  // creating the thread publishes the stores above to it
+      producer_ = std::thread(
+          &Stream::Produce, this, info[0].As<Napi::Number>().Int64Value(),
+          std::chrono::duration<double, std::milli>(info[1].As<Napi::Number>().DoubleValue()));
+    } catch (const std::system_error& error) {
+      throw Napi::Error::New(env_, std::string("no producer thread: ") + error.what());
+    }
+    on_item_ = Napi::Persistent(info[2].As<Napi::Function>());  // before the first wake-up
     // A running stream keeps the loop alive, even after its last item.
     uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
   }
 
-  // Main thread, also from inside on_item. Joins the producer and drops what it published: once
-  // this returns, on_item is not called again.
+  // Main thread, also from inside on_item. Wakes the producer if it waits (its interval, a full
+  // ring), joins it and drops what it published: once this returns, on_item is not called again.
   void Stop() {
     if (!producer_.joinable()) return;
-    stopping_.store(true, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // else the producer could miss the notify
+      stopping_.store(true, std::memory_order_relaxed);
+    }
+    wake_.notify_one();
     producer_.join();  // orders the producer's last writes before the reads below
     for (const uint64_t tail = tail_.load(std::memory_order_relaxed); head_ < tail; ++head_) {
       slots_[head_ % kSlots] = Item{};  // dropped: freed here. And head_ at the tail ends the loop
@@ -106,7 +129,7 @@ class Stream {
     self->Stop();
     uv_close(reinterpret_cast<uv_handle_t*>(&self->async_), [](uv_handle_t* handle) {
       std::unique_ptr<Stream> self(static_cast<Stream*>(handle->data));
-      napi_remove_async_cleanup_hook(self->hook_);
+      if (self->hook_ != nullptr) napi_remove_async_cleanup_hook(self->hook_);
     });
   }
   // excerpt-end: teardown
@@ -122,7 +145,8 @@ class Stream {
   // non-empty ring) with three quarters of a ring still to deliver when it hands a quarter back,
   // so a late look costs nothing. Spinning would burn a core the main thread may need; being
   // woken needs a second handshake (../ring.h, WaitForRoom). Looking again cannot miss anything.
-  void Produce(uint64_t count) {
+  // It sleeps, as between items when paced, on a condition variable that stop() notifies.
+  void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
     // Creating this thread ordered the main thread's last writes of both before these reads.
     uint64_t tail = tail_.load(std::memory_order_relaxed);  // only this thread writes it now
     uint64_t released = released_.load(std::memory_order_relaxed);
@@ -131,10 +155,10 @@ class Stream {
       // Drain's release: the main thread's moves out of those slots come before our writes.
       if (tail - released == kSlots) released = released_.load(std::memory_order_acquire);
       while (tail - released == kSlots) {  // still full
-        if (stopping_.load(std::memory_order_relaxed)) return;
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
+        if (Sleep(std::chrono::microseconds(50))) return;
         released = released_.load(std::memory_order_acquire);
       }
+      if (seq > 0 && interval.count() > 0 && Sleep(interval)) return;
       if (stopping_.load(std::memory_order_relaxed)) return;
       slots_[tail % kSlots] = Item{seq, "item " + std::to_string(seq)};
       tail_.store(++tail, std::memory_order_release);  // publishes the slot to Drain's acquire
@@ -142,6 +166,12 @@ class Stream {
     }
   }
   // excerpt-end: produce
+
+  // Producer thread: sleeps `time`, or less when stop() notifies. True when stopping.
+  bool Sleep(std::chrono::duration<double, std::milli> time) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return wake_.wait_for(lock, time, [&] { return stopping_.load(); });
+  }
 
   // excerpt-begin: wake
   // Producer thread, after a publish. Here a store (the tail) then a load (armed_); in
@@ -221,7 +251,9 @@ class Stream {
   alignas(64) std::atomic<uint64_t> released_{0};  // written by the main thread
   alignas(64) std::atomic<bool> armed_{false};     // the main thread may be asleep: publish, send
   std::atomic<bool> stopping_{false};              // main thread writes, producer reads
-  uv_async_t async_;  // producer: uv_async_send only; main thread: the rest
+  std::mutex mutex_;              // held to write stopping_, so that Sleep() sees it or its notify
+  std::condition_variable wake_;  // stop() notifies a sleeping producer
+  uv_async_t async_;              // producer: uv_async_send only; main thread: the rest
 
   // Main thread only.
   std::thread producer_;
@@ -232,8 +264,11 @@ class Stream {
 
 // excerpt-begin: init
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  auto* stream = new Stream(env);  // freed by its cleanup hook
-  napi_add_async_cleanup_hook(env, Stream::TearDown, stream, &stream->hook_);
+  auto* stream = new Stream(env);  // freed by its cleanup hook (or here, if there is none)
+  if (napi_add_async_cleanup_hook(env, Stream::TearDown, stream, &stream->hook_) != napi_ok) {
+    Stream::TearDown(nullptr, stream);
+    throw Napi::Error::New(env, "napi_add_async_cleanup_hook failed");
+  }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
   return exports;
