@@ -3,7 +3,9 @@
 // or to a chapter part that only Node's libuv makes possible: each entry says which and why, in
 // one place. The case still runs and its failure is recorded and printed on the page with the
 // reason; only a failure not listed here fails `make matrix`. A listed case that passes counts
-// as passed (some of these are intermittent). No assertion is changed.
+// as passed (some of these are intermittent). No assertion is changed. Under the arm64 Nodes
+// (node22-arm64, …) the same list names conformance tests by their title after "target: ",
+// and the recipes' and chapter 5's own tests (targets 'recipes', 'fast-path') by their name.
 const KNOWN_FAILURES = [
   {
     runtime: 'bun',

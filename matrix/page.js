@@ -27,6 +27,14 @@ function benchText(target, runtime) {
   return ` · ${fmt(b.floorRatio)}× · ${us(b.p50Ns)}`;
 }
 
+// When, and how long: one run, or (MATRIX_UPDATE) the runs the runtimes' results come from.
+function runsText() {
+  const runs = results.runs ?? [{ generated: results.generated, seconds: results.seconds }];
+  if (runs.length === 1) return `Run ${runs[0].generated.slice(0, 10)}, ${runs[0].seconds} s in all.`;
+  const each = runs.map((run) => `${run.runtimes.map((id) => label(results.runtimes[id])).join(', ')}: run ${run.generated.slice(0, 10)}, ${run.seconds} s`);
+  return `From ${runs.length} runs (${each.join('; ')}).`;
+}
+
 const lines = [];
 const out = (text = '') => lines.push(text);
 
@@ -37,7 +45,7 @@ out();
 out(
   `Each chapter and variant, built once (nan chapters once per Node ABI), loaded by each runtime ` +
     `below, on ${results.machine} shared with other work, so that throughput and latency are ` +
-    `indicative only. Run ${results.generated.slice(0, 10)}, ${results.seconds} s in all. The arm64 ` +
+    `indicative only. ${runsText()} The arm64 ` +
     `columns are Node for linux-arm64 run through qemu-user on the same machine ` +
     `([below](#linux-arm64-through-qemu-user)).`,
 );
@@ -180,8 +188,8 @@ function arm64Section() {
       (l && !l.error
         ? `A relaxed message-passing test built for aarch64 (\`matrix/litmus/message-passing.c\`: ` +
           `one thread stores data, then a flag; the other loads the flag, then the data) saw the ` +
-          `flag newer than the data ${l.reorderings} times in ${l.reads.toLocaleString('en-US')} reads ` +
-          `(${l.stores.toLocaleString('en-US')} stores) in this run, where an arm64 CPU is allowed to. `
+          `flag newer than the data ${l.reorderings} times in ${l.reads.toLocaleString('en-US').replace(/,/g, ' ')} reads ` +
+          `(${l.stores.toLocaleString('en-US').replace(/,/g, ' ')} stores) in this run, where an arm64 CPU is allowed to. `
         : `The message-passing test (\`matrix/litmus/message-passing.c\`) did not run: ${l?.error ?? 'no result'}. `) +
       "So these runs cannot find a missing barrier: chapter 5's Spin model " +
       '(`chapters/05-fast-path/model/`, `make test-model`) stays the check of its ordering ' +

@@ -14,7 +14,9 @@
 // test (matrix/litmus/) shows which memory order qemu-user gives them.
 // Sizes: MATRIX_CASES=a,b,… runs only those contract cases under Bun and Deno (CI's reduced
 // size); MATRIX_SKIP=suite,bench leaves steps out; MATRIX_RUNTIMES=node22,bun,… only those;
-// CHAPTERS=04,05 only those chapters (the arm64 runs still build and test every recipe).
+// CHAPTERS=04,05 only those chapters (the arm64 runs still build and test every recipe);
+// MATRIX_UPDATE=1 replaces, in the results file, only what the runtimes run now produce, and
+// keeps the rest from the run before, each runtime with the date of the run it comes from.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -344,6 +346,30 @@ async function bench(results, runtime, targets) {
   }
 }
 
+// The results of an earlier run, with what this run's runtimes produced in place of theirs.
+function update(before, now) {
+  const ran = new Set(now.runs[0].runtimes);
+  const ranHost = RUNTIMES.some((r) => r.kind === 'node' && !r.arch);
+  const keep = (object) => Object.fromEntries(Object.entries(object ?? {}).filter(([key]) => !ran.has(key.split('|').at(-1))));
+  const runs = (before.runs ?? [{ generated: before.generated, seconds: before.seconds, runtimes: Object.keys(before.runtimes) }])
+    .map((run) => ({ ...run, runtimes: run.runtimes.filter((id) => !ran.has(id)) }))
+    .filter((run) => run.runtimes.length);
+  return {
+    ...now,
+    runs: [...runs, ...now.runs],
+    casesRun: before.casesRun === now.casesRun ? now.casesRun : `${before.casesRun} (earlier run), ${now.casesRun} (this run)`,
+    runtimes: { ...keep(before.runtimes), ...now.runtimes },
+    builds: [...before.builds.filter((b) => !ran.has(b.runtime)), ...now.builds],
+    nodeApiBinaries: ranHost ? now.nodeApiBinaries : before.nodeApiBinaries,
+    cells: { ...keep(before.cells), ...now.cells },
+    floors: { ...keep(before.floors), ...now.floors },
+    bench: { ...keep(before.bench), ...now.bench },
+    suiteErrors: [...(before.suiteErrors ?? []).filter((e) => !ran.has(e.runtime)), ...now.suiteErrors],
+    arm64: { ...keep(before.arm64), ...now.arm64 },
+    litmus: now.litmus ?? before.litmus,
+  };
+}
+
 async function main() {
   const targets = chapterTargets();
   const results = {
@@ -388,8 +414,10 @@ async function main() {
   // Throughput and latency through qemu-user measure the emulator: no harness jobs on arm64.
   if (!SKIP.includes('bench')) for (const runtime of RUNTIMES.filter((r) => !r.arch)) await bench(results, runtime, targets);
   results.seconds = Math.round((Date.now() - started) / 1000);
+  results.runs = [{ generated: results.generated, seconds: results.seconds, runtimes: RUNTIMES.map((r) => r.id) }];
+  const written = process.env.MATRIX_UPDATE && fs.existsSync(RESULTS) ? update(JSON.parse(fs.readFileSync(RESULTS, 'utf8')), results) : results;
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-  fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  fs.writeFileSync(RESULTS, `${JSON.stringify(written, null, 2)}\n`);
   progress('done', `${path.relative(REPO, RESULTS)} written`);
   // A refusal to load is an answer, and so is a failure matrix/known-failures.js explains; any
   // other failed or crashed case, or a failed build, is not.
