@@ -159,6 +159,15 @@ function arm64Section() {
     );
   }
   out();
+  for (const r of armRuntimes) {
+    const chapters = [...new Set(Object.keys(results.cells).filter((key) => key.endsWith(`|${r.id}`)).map((key) => key.split('/')[0].split('|')[0]))];
+    const all = new Set(targets.map((t) => t.split('/')[0]));
+    const narrowed = chapters.length < all.size ? ' (`CHAPTERS` narrowed this run to those)' : '';
+    out(`${label(r)}: chapters ${chapters.sort().join(', ') || 'none'} and every recipe${narrowed}.`);
+    out();
+  }
+  out('The times are those of this run, on the shared cores: through qemu-user the same work takes several times as long as natively, and longer still when other work shares the cores.');
+  out();
   const failures = armRuntimes.flatMap((r) =>
     Object.entries(results.arm64[r.id]?.tests ?? {}).flatMap(([name, t]) => t.failures.map((f) => `- ${name} on ${label(r)}: ${f}`)),
   );
