@@ -166,8 +166,15 @@ function arm64Section() {
     out(`${label(r)}: chapters ${chapters.sort().join(', ') || 'none'} and every recipe${narrowed}.`);
     out();
   }
-  out('The times are those of this run, on the shared cores: through qemu-user the same work takes several times as long as natively, and longer still when other work shares the cores.');
+  out('The times are those of these runs, on the shared cores: through qemu-user the same work takes several times as long as natively, and longer still when other work shares the cores.');
   out();
+  const failedArmBuilds = results.builds.filter((b) => !b.ok && armRuntimes.some((r) => r.id === b.runtime));
+  if (failedArmBuilds.length) {
+    out('Failed builds:');
+    out();
+    for (const b of failedArmBuilds) out(`- ${b.chapter} on ${label(results.runtimes[b.runtime])}${b.error ? `: ${b.error}` : ''}`);
+    out();
+  }
   const failures = armRuntimes.flatMap((r) =>
     Object.entries(results.arm64[r.id]?.tests ?? {}).flatMap(([name, t]) => t.failures.map((f) => `- ${name} on ${label(r)}: ${f}`)),
   );

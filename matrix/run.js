@@ -153,8 +153,9 @@ async function armBuilds(results, runtime) {
   await pool(folders, 2, async (folder) => {
     const result = await runOn(runtime, ['common/setup/build-addon.js', folder], { env: CROSS_ENV, timeoutMs: 600_000 });
     const warnings = (result.stdout + result.stderr).split('\n').filter((l) => /warning:/.test(l)).length;
-    results.builds.push({ runtime: runtime.id, chapter: folder, ok: result.code === 0, warnings });
-    const tail = result.code === 0 ? '' : `: ${result.stderr.trim().split('\n').slice(-3).join(' / ')}`;
+    const error = result.code === 0 ? undefined : (result.stdout + result.stderr).split('\n').find((l) => /error:/.test(l))?.trim();
+    results.builds.push({ runtime: runtime.id, chapter: folder, ok: result.code === 0, warnings, error });
+    const tail = result.code === 0 ? '' : `: ${error ?? result.stderr.trim().split('\n').slice(-3).join(' / ')}`;
     progress('build', `${runtime.id} ${folder}: ${result.code === 0 ? 'ok' : 'FAILED'}${warnings ? `, ${warnings} warnings` : ''}${tail}`);
   });
   results.arm64[runtime.id].buildSeconds = Math.round((Date.now() - startedAt) / 1000);
