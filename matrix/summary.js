@@ -2,10 +2,11 @@
 // What docs/portability.md (matrix/page.js) and the report's cross-runtime section
 // (bench/report.js) both read from matrix/results.json: a runtime's name and one cell's text.
 
+// A runtime of another architecture than x86-64 (arm64, run through qemu-user) says which.
 const label = (r) =>
-  r.runtime === 'node'
+  (r.runtime === 'node'
     ? `Node ${r.version.replace(/^v/, '')}`
-    : `${r.runtime === 'bun' ? 'Bun' : 'Deno'} ${r.version}`;
+    : `${r.runtime === 'bun' ? 'Bun' : 'Deno'} ${r.version}`) + (r.arch && r.arch !== 'x64' ? ` ${r.arch}` : '');
 
 // Every chapter and variant the matrix ran, sorted.
 const targetsOf = (results) =>

@@ -8,6 +8,7 @@ process.stdout.write(
   `${JSON.stringify({
     runtime: name,
     version: v[name] ?? process.version,
+    arch: process.arch,
     nodeCompat: v.node ?? null,
     napi: v.napi ?? null,
     uv: v.uv ?? null,

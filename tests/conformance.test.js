@@ -54,15 +54,37 @@ async function until(condition) {
 }
 
 // The preloadable library that makes one pthread_create fail (tests/fixtures/fail-thread), built
-// here on first use so that the suite needs no build step of its own.
+// here on first use so that the suite needs no build step of its own. It is built for the
+// architecture of the Node that runs the suite, which is not always the host's: a library of
+// another architecture is skipped by the loader with only a warning, and the thread that should
+// fail is created. Under qemu-user an arm64 Node needs the aarch64 cross compiler.
+const ELF_MACHINES = { x64: [0x3e, 'x86_64'], arm64: [0xb7, 'aarch64'] };
+
+function failThreadCompiler() {
+  if (process.env.CC) return process.env.CC;
+  const [, triple] = ELF_MACHINES[process.arch] ?? [];
+  const env = { ...process.env, LD_PRELOAD: '' };
+  const host = execFileSync('cc', ['-dumpmachine'], { encoding: 'utf8', env });
+  return !triple || host.startsWith(triple) ? 'cc' : `${triple}-linux-gnu-gcc`;
+}
+
 function failThreadLibrary() {
   const source = path.join(__dirname, 'fixtures', 'fail-thread', 'fail-thread.c');
-  const library = path.join(__dirname, 'fixtures', 'fail-thread', 'build', 'fail-thread.so');
+  const build = path.join(__dirname, 'fixtures', 'fail-thread', 'build');
+  const library = path.join(build, `fail-thread-${process.arch}.so`);
   if (!fs.existsSync(library) || fs.statSync(library).mtimeMs < fs.statSync(source).mtimeMs) {
-    fs.mkdirSync(path.dirname(library), { recursive: true });
-    const cc = process.env.CC ?? 'cc';
+    fs.mkdirSync(build, { recursive: true });
     const args = ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-o', library, source, '-ldl'];
-    execFileSync(cc, args, { env: { ...process.env, LD_PRELOAD: '' } }); // no sanitizer in cc
+    // LD_PRELOAD emptied: no sanitizer runtime in the compiler.
+    execFileSync(failThreadCompiler(), args, { env: { ...process.env, LD_PRELOAD: '' } });
+  }
+  const [machine, triple] = ELF_MACHINES[process.arch] ?? [];
+  const built = fs.readFileSync(library).readUInt16LE(18); // ELF e_machine
+  if (machine !== undefined && built !== machine) {
+    throw new Error(
+      `${library} is not built for ${process.arch} (ELF machine 0x${built.toString(16)}): ` +
+        `set CC to a compiler for ${triple}, remove the file and run again`,
+    );
   }
   return library;
 }
