@@ -602,6 +602,8 @@ function proseFigures({ rows, floor }, targets) {
     batch_over_v8: Number.isFinite(entry('batch mode')?.estimate) ? `${entry('batch mode').estimate.toFixed(1)}×` : '—',
     doorbell_one_wakeup: `${oneWakeup.length} of ${doorbell?.throughputRunsDetail.length ?? 0}`,
     doorbell_items: String(doorbell?.throughputRunsDetail[0]?.items ?? '—'),
+    // What "a high rate" means in the README's decision table: chapter 4's one call per item.
+    tsfn_per_item: millions(row('04-tsfn')?.throughput),
   };
 }
 
