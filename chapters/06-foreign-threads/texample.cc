@@ -30,7 +30,7 @@
 #include "library/feed.h"
 #include "loop_iteration.h"
 #include "producer.h"  // Item, StampClockOffsetNs
-#include "runtime.h"   // ShouldReportException, FinishAsyncCleanup
+#include "runtime.h"   // ReportUncaught, FinishAsyncCleanup
 #include "stats.h"
 #include "stats_object.h"
 
@@ -623,16 +623,16 @@ napi_value Texample::LookUpCallback(napi_value module) {
   return callback;
 }
 
-// Main thread, after a call into JS failed: the exception is handed to napi_fatal_exception
-// ('uncaughtException', or the end of the process), as chapter 4 explains. False when none is
-// pending (a worker being terminated runs no JS) or it is Deno's termination null.
+// Main thread, after a call into JS failed: the exception, any value, null too, is handed to
+// napi_fatal_exception ('uncaughtException', or the end of the process), as chapter 4 explains.
+// False when JS can no longer run here: none is pending (a worker being terminated runs no JS),
+// or the report ends the process (Deno returns from it; ReportUncaught in common/runtime.h).
 bool Texample::ReportPendingException() {
   bool pending = false;
   napi_value exception = nullptr;
   if (napi_is_exception_pending(env_, &pending) != napi_ok || !pending) return false;
   if (napi_get_and_clear_last_exception(env_, &exception) != napi_ok) return false;
-  if (!texample::ShouldReportException(env_, exception)) return false;
-  return napi_fatal_exception(env_, exception) == napi_ok;
+  return texample::ReportUncaught(env_, exception);
 }
 // excerpt-end: report
 
