@@ -249,6 +249,16 @@ uint64_t Gate::LateReplies() {
   return late_replies_;
 }
 
+// The addon stays loaded for the rest of the process: binding.gyp links it with -z nodelete. Node
+// unloads an addon (dlclose) when the last environment that loaded it ends, as when only a worker
+// loaded it, while the library's threads, whose code (library/feed.cc, OnEvent, the registry)
+// lives inside this .node, may still run and call for lateMs after the teardown's at-once
+// unsubscribe: they would return into unmapped memory (experiments/unload.sh shows the SIGSEGV
+// without Node; the recipe links the same way). binding.gyp also passes g++'s -fno-gnu-unique:
+// without it the statics of inline functions (common/runtime.h's, the standard library's) are
+// STB_GNU_UNIQUE symbols, which glibc never unloads either, so the addon would stay mapped by an
+// accident of the compiler (clang emits none), and tests/foreign-threads.test.js could not show
+// what -z nodelete does.
 // excerpt-begin: registry
 // What the library's user_data stands for: a number, looked up here under a process-wide mutex.
 // The library gives no notification of when it is done with user_data (an at-once unsubscribe
