@@ -184,7 +184,7 @@ void Gate::RingAgain() {
 
 // Main thread, with items left and this loop turn's budget spent. Sets the flag as a library
 // thread's ring would, so that none rings meanwhile (a ring now would be answered in this same
-// turn, see doorbell-next-turn), and makes no call. A ring a library thread made during the drain
+// turn, see next-turn), and makes no call. A ring a library thread made during the drain
 // may still be queued in the function: Drain() leaves it unanswered.
 void Gate::HoldRing() {
   const std::unique_lock<std::mutex> lock = LockForMainThread();
@@ -522,11 +522,11 @@ void AnswerDoorbell(napi_env env, napi_value open_marker, void* context, void*) 
   static_cast<Texample*>(context)->Drain(env);
 }
 
-// Main thread, inside the callback scope Node opens for one ring. Takes
-// everything the gate holds (clearing its ring flag first, under its mutex), answers the replies,
-// and delivers what is left of this loop turn's budget. If items are left, the ring for them
-// waits for the next loop turn (RingNextTurn). Once the library has reported the end and every
-// item is handled, it ends the stream.
+// Main thread, inside the callback scope Node opens for one ring. Takes everything the gate holds
+// (clearing its ring flag first, under its mutex), answers the replies, and delivers what is left
+// of this loop turn's budget. If items are left, the ring for them waits for the next loop turn
+// (RingNextTurn). Once the library has reported the end and every item is handled, it ends the
+// stream.
 void Texample::Drain(napi_env env) {
   // This turn's budget is spent and TurnEnd() will ring: a library thread's ring that Node
   // dispatches in the same turn is answered then. The gate's flag stays set, so none rings
