@@ -6,6 +6,7 @@
 // thresholds: a wait for the library's threads to finish has no time limit of its own (the
 // runner's --test-timeout turns a hang into a failure).
 const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const { describe, it, after } = require('node:test');
@@ -100,6 +101,47 @@ describe('06-foreign-threads: calls after stop() and after teardown', () => {
     const stats = await texample.start({ count: 1000, rate: 0 });
     assert.deepEqual(items, [...Array(1000).keys()], 'the main thread streams on');
     assert.equal(stats.sent, 1000);
+  });
+});
+
+// A worker-only load: when the worker ends, no environment holds the addon any more, and Node
+// unloads it (dlclose) while the library's threads, whose code lives inside the .node, still run.
+// In a process of its own, since this one holds the addon. The worker streams paced, so the
+// library's threads sleep in the library's code between items, and is terminated: the teardown
+// unsubscribes at once, and each thread wakes to one more call, refused, or to find its
+// subscription refused. The main thread then loads the chapter: the same copy if the worker's end
+// left it mapped (-z nodelete, binding.gyp), whose library counts those refusals; a fresh copy
+// otherwise, if the process is still alive (it was not: SIGSEGV, before the flag).
+const WORKER_ONLY = `
+  const { Worker } = require('node:worker_threads');
+  const CHAPTER = ${JSON.stringify(CHAPTER)};
+  const worker = new Worker(\`
+    const { parentPort } = require('node:worker_threads');
+    const texample = require(\${JSON.stringify(CHAPTER)});
+    let delivered = 0;
+    texample.callback = () => {
+      if (++delivered === 20) parentPort.postMessage('streaming');
+    };
+    texample.start({ rate: 1000, producers: 4, unsubscribe: 'at-once', lateMs: ${LATE_MS} });
+  \`, { eval: true });
+  worker.once('message', async () => {
+    const code = await worker.terminate();
+    const texample = require(CHAPTER);
+    while (texample.libraryStats().threadsRunning !== 0) await new Promise((r) => setTimeout(r, 5));
+    const { refused, threadsRunning } = texample.libraryStats();
+    console.log(JSON.stringify({ code, refused: refused >= 1, threadsRunning }));
+  });`;
+
+describe('06-foreign-threads: loaded only by a worker', () => {
+  it("the library's threads outlive the worker: the addon stays mapped, and the process exits 0", async () => {
+    const run = spawn(process.execPath, ['-e', WORKER_ONLY], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    run.stdout.on('data', (chunk) => (stdout += chunk));
+    run.stderr.on('data', (chunk) => (stderr += chunk));
+    const [status, signal] = await new Promise((resolve) => run.on('close', (...end) => resolve(end)));
+    assert.deepEqual({ status, signal }, { status: 0, signal: null }, stderr);
+    assert.deepEqual(JSON.parse(stdout), { code: 1, refused: true, threadsRunning: 0 });
   });
 });
 

@@ -2,19 +2,28 @@
 // Chapter 6: items arrive on threads a C library owns (library/feed.h), through a handle whose
 // outer part any thread may hold and whose inner part dies with the environment. Exposes the
 // texample contract (docs/contract.md), this chapter's start() options unsubscribe and lateMs
-// (start-options.js), and two functions of its own:
+// (start-options.js), turnBudget (common/turn-budget.js: the items one loop turn delivers, the
+// rest in the next turn, which setImmediate marks), and two functions of its own:
 //   texample.request(value[, { delayMs }])  a promise of the library's answer (value * 2), given
 //                 on a library thread delayMs (default 0) after the call; it needs a running
 //                 stream, and rejects with an Error when the stream ends before the answer
 //   texample.libraryStats()  the library's process-wide counters: threadsRunning, calls,
 //                 refused, replies, refusedReplies, callsAfterUnsubscribe, and unmatched (calls
 //                 whose stream the addon had already forgotten)
+const { setImmediate } = require('node:timers');
 const { createTexample } = require('../../common/texample');
 const { loadAddon } = require('../../common/addon');
 const { checkNumber, typeError, rangeError, describe } = require('../../common/options');
+const { checkTurnBudget, withTurnBudget } = require('../../common/turn-budget');
 
 const binding = loadAddon(__dirname, 'texample');
-const texample = createTexample(binding, require('./start-options'));
+// From node:timers, not the global: a test's fake timers replace the global one, and would then
+// hold the stream's next turn.
+binding.useNextTurn(setImmediate);
+const texample = createTexample(withTurnBudget(binding), {
+  ...require('./start-options'),
+  turnBudget: checkTurnBudget,
+});
 
 // The answer, value * 2, must stay exact as a Number.
 const MAX_REQUEST = 2 ** 52;

@@ -2,7 +2,8 @@
 // (library/feed.h), which the addon can neither join nor stop in time: an at-once unsubscribe
 // returns while a callback may still run, and the library may call in during or after the
 // environment's teardown. The wake-up is a Node-API thread-safe function used as a doorbell, as
-// in chapter 4's doorbell variant; what this chapter adds is the handle the library calls into:
+// in chapter 4's doorbell variant, up to turnBudget items per loop turn (common/turn-budget.js)
+// and the rest in the next turn; what this chapter adds is the handle the library calls into:
 //   - an outer part, the Gate, that any thread may hold (a std::shared_ptr): the item queue, the
 //     doorbell, the function, and whether the stream still accepts calls. It never touches the
 //     environment once closed, so it may outlive it;
@@ -14,6 +15,7 @@
 // FEED_REFUSE, a status the library thread sees; the teardown never waits for a library thread.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -65,7 +67,9 @@ class Gate {
 
   // Main thread, answering a ring: everything queued, and whether the library reported the end.
   void TakeAll(std::vector<Item>& items, std::vector<Reply>& replies, bool& ended);
-  void RingAgain();  // main thread: items are left after a drain
+  void RingAgain();  // main thread: items are left after a drain, and nothing marks the turn
+  void HoldRing();   // main thread: items are left, and their ring waits for the next turn
+  void RingHeld();   // main thread, in the next turn: the ring HoldRing() held back
   void Close();      // main thread: no call after it returns; gives back the function's count
   void Forget();     // main thread, from the finalizer: the function is gone, close without it
   uint64_t DiscardQueued();  // main thread, after Close(): what was queued, now freed
@@ -87,7 +91,7 @@ class Gate {
   // core before it takes the lock. A hint only, no data travels through it: relaxed.
   std::atomic<bool> main_thread_waiting_{false};
   napi_threadsafe_function function_;  // null once closed: the gate is open while it is set
-  bool ring_pending_ = false;          // a ring is queued in the function and not answered yet
+  bool ring_pending_ = false;          // a ring is queued, or held back (HoldRing); not answered
   bool ended_ = false;                 // the library reported the end of the stream
   std::vector<Item> items_;
   std::vector<Reply> replies_;
@@ -100,7 +104,9 @@ class Gate {
 // excerpt-begin: offer
 // Library thread. One ring per transition from "nothing to answer" to "something": the function
 // is called only by the thread that finds no ring pending, and the drain clears the flag under the
-// same mutex before it takes the queue, so no item waits for a ring that will not come. A call the
+// same mutex before it takes the queue, so no item waits for a ring that will not come. While the
+// main thread holds a ring back for the next loop turn (HoldRing), the flag is set as well, and
+// the items wait for the ring RingHeld() makes then, which no drain can miss. A call the
 // runtime refuses (napi_closing: the environment's cleanup closed the function before our hook
 // ran, and Node took back the function's thread count as it refused) closes the gate: the
 // function is never touched again from here, and the item is refused like a late one.
@@ -176,6 +182,25 @@ void Gate::RingAgain() {
   if (function_ != nullptr) RingLocked();
 }
 
+// Main thread, with items left and this loop turn's budget spent. Sets the flag as a library
+// thread's ring would, so that none rings meanwhile (a ring now would be answered in this same
+// turn, see next-turn), and makes no call. A ring a library thread made during the drain
+// may still be queued in the function: Drain() leaves it unanswered.
+void Gate::HoldRing() {
+  const std::unique_lock<std::mutex> lock = LockForMainThread();
+  ring_pending_ = true;
+}
+
+// Main thread, in the next loop turn: the ring HoldRing() held back. No drain took the queue
+// since, so the flag is still set; a library thread's ring made before HoldRing() may still be
+// queued, and this one more ring costs a drain that finds little. Set again by the ring.
+void Gate::RingHeld() {
+  const std::unique_lock<std::mutex> lock = LockForMainThread();
+  if (function_ == nullptr) return;
+  ring_pending_ = false;
+  RingLocked();
+}
+
 // excerpt-begin: close
 // Main thread. The gate owns the function's one thread count (initial_thread_count 1) while it
 // is open, and gives it back here, under the mutex: Node then answers the ring still queued, if
@@ -224,6 +249,16 @@ uint64_t Gate::LateReplies() {
   return late_replies_;
 }
 
+// The addon stays loaded for the rest of the process: binding.gyp links it with -z nodelete. Node
+// unloads an addon (dlclose) when the last environment that loaded it ends, as when only a worker
+// loaded it, while the library's threads, whose code (library/feed.cc, OnEvent, the registry)
+// lives inside this .node, may still run and call for lateMs after the teardown's at-once
+// unsubscribe: they would return into unmapped memory (experiments/unload.sh shows the SIGSEGV
+// without Node; the recipe links the same way). binding.gyp also passes g++'s -fno-gnu-unique:
+// without it the statics of inline functions (common/runtime.h's, the standard library's) are
+// STB_GNU_UNIQUE symbols, which glibc never unloads either, so the addon would stay mapped by an
+// accident of the compiler (clang emits none), and tests/foreign-threads.test.js could not show
+// what -z nodelete does.
 // excerpt-begin: registry
 // What the library's user_data stands for: a number, looked up here under a process-wide mutex.
 // The library gives no notification of when it is done with user_data (an at-once unsubscribe
@@ -312,6 +347,7 @@ int OnReply(void* user_data, uint64_t value) {
 struct Options {
   feed_config feed{};
   bool stop_at_once = false;
+  uint64_t turn_budget = UINT64_MAX;  // turnBudget; Infinity: no budget
 };
 
 void AnswerDoorbell(napi_env env, napi_value open_marker, void* context, void* data);
@@ -334,14 +370,21 @@ class Texample {
                                   uint64_t late, uint64_t late_replies);
   void TearDown(napi_async_cleanup_hook_handle hook);
 
-  void Drain(napi_env env);  // call_js: once per ring
-  void Finalize();           // the function's finalizer
+  void Drain(napi_env env);               // call_js: once per ring
+  void Finalize();                        // the function's finalizer
+  void UseNextTurn(napi_value schedule);  // setImmediate, from index.js
+  void TurnEnd(uint64_t stream);          // from that setImmediate
 
  private:
   enum class State { kIdle, kRunning, kStopping };
 
   void EndStream(bool at_once);
-  void Deliver(napi_env env);
+  bool Deliver(napi_env env);
+  bool CallEach(napi_env env, napi_value module, napi_value callback, uint64_t items,
+                uint64_t iteration);
+  void StartTurns(uint64_t budget);
+  void ScheduleTurnEnd();
+  void RingNextTurn();
   void Resolve(napi_env env, const std::vector<Reply>& replies);
   void RejectPending(const char* why);
   bool CallIntoJs(napi_value function, napi_value receiver, size_t argc, const napi_value* argv);
@@ -365,6 +408,13 @@ class Texample {
   std::vector<Reply> replies_;           // likewise
   bool ended_ = false;    // the library reported the end, and the gate was drained since
   uint64_t handled_ = 0;  // items taken and delivered or dropped, this stream
+  uint64_t turn_budget_ = UINT64_MAX;  // items one loop turn may deliver (turnBudget)
+  uint64_t turn_used_ = 0;             // items delivered since this loop turn began
+  bool turn_end_scheduled_ = false;    // TurnEnd() is queued with setImmediate
+  bool ring_deferred_ = false;         // TurnEnd() rings: the backlog waits for the next turn
+  uint64_t stream_ = 0;                // counts streams: a TurnEnd() of an older one is ignored
+  Napi::FunctionReference next_turn_;  // setImmediate, from index.js (UseNextTurn)
+  Napi::FunctionReference turn_end_;   // what it calls: TurnEnd(), made at load
   texample::DeliveryCounter counter_;
   std::unordered_map<uint64_t, napi_deferred> pending_;  // request id -> its promise
   Napi::ObjectReference module_;
@@ -414,6 +464,7 @@ void Texample::Start(Napi::Object module, const Options& options, Napi::Function
   backlog_ = 0;
   ended_ = false;
   handled_ = 0;
+  StartTurns(options.turn_budget);
   counter_.Reset();
   module_ = Napi::Persistent(module);
   on_done_ = Napi::Persistent(on_done);
@@ -460,10 +511,9 @@ void Texample::Stop() {
 // excerpt-end: end-stream
 
 // excerpt-begin: drain
-// At most this many items per call: Node calls call_js again within the same loop iteration
-// while rings keep coming, and a drain of everything at once would let a producer faster than JS
-// hold one iteration for good (chapter 4's doorbell has the measurements).
-constexpr size_t kItemsPerCall = 1000;
+// At most this many calls under one handle scope: a scope per 1000 calls costs little next to a
+// scope per call, and keeps the handles a long turn makes (two numbers per item) few.
+constexpr uint64_t kItemsPerScope = 1000;
 
 // Main thread, once per ring. A null env or no function: the function has closed, and `context`
 // may be freed already (a teardown), so nothing is touched.
@@ -472,10 +522,16 @@ void AnswerDoorbell(napi_env env, napi_value open_marker, void* context, void*) 
   static_cast<Texample*>(context)->Drain(env);
 }
 
-// Main thread. Takes everything the gate holds (clearing its ring flag first, under its mutex),
-// answers the replies, delivers up to kItemsPerCall items, then rings again if items are left;
-// once the library has reported the end and every item is handled, it ends the stream.
+// Main thread, inside the callback scope Node opens for one ring. Takes everything the gate holds
+// (clearing its ring flag first, under its mutex), answers the replies, and delivers what is left
+// of this loop turn's budget. If items are left, the ring for them waits for the next loop turn
+// (RingNextTurn). Once the library has reported the end and every item is handled, it ends the
+// stream.
 void Texample::Drain(napi_env env) {
+  // This turn's budget is spent and TurnEnd() will ring: a library thread's ring that Node
+  // dispatches in the same turn is answered then. The gate's flag stays set, so none rings
+  // meanwhile, and what they offer waits in the gate.
+  if (ring_deferred_) return;
   bool ended = false;
   gate_->TakeAll(take_, replies_, ended);
   ended_ = ended_ || ended;
@@ -491,33 +547,50 @@ void Texample::Drain(napi_env env) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   Resolve(env, replies_);
   replies_.clear();
-  Deliver(env);
+  const bool js_runs = Deliver(env);
   napi_close_handle_scope(env, scope);
+  if (!js_runs) return;                   // no JS can run here: Finalize() counts what is left
   if (state_ != State::kRunning) return;  // stop() from the callback
   if (backlog_ != 0) {
-    gate_->RingAgain();
+    RingNextTurn();  // the rest in the next loop turn
   } else if (ended_) {
     EndStream(/*at_once=*/false);  // every thread has finished: the unsubscribe returns at once
   }
 }
 
-// Main thread. Up to kItemsPerCall items of the backlog, oldest first, one JS call each.
-// `callback` is looked up once per drain, so a replacement takes effect from the next one; if it
-// is not a function, the items are dropped. An exception is reported as 'uncaughtException' and
-// delivery goes on; a call that runs no JS (a worker being terminated) ends delivery.
-void Texample::Deliver(napi_env env) {
-  const uint64_t iteration = iterations_.Current();
+// Main thread. What is left of this loop turn's budget, oldest first, kItemsPerScope calls per
+// handle scope. `callback` is looked up once per drain, so a replacement takes effect from the
+// next one; if it is not a function, the items are dropped. Returns false when JS can no longer
+// run here.
+bool Texample::Deliver(napi_env env) {
   counter_.QueueDepth(backlog_);
+  if (turn_used_ >= turn_budget_) return true;
+  ScheduleTurnEnd();
+  const uint64_t iteration = iterations_.Current();
   const napi_value module = module_.Value();
   const napi_value callback = LookUpCallback(module);
-  size_t budget = kItemsPerCall;
+  uint64_t budget = turn_budget_ - turn_used_;
+  while (budget != 0 && backlog_ != 0 && state_ == State::kRunning) {
+    const uint64_t items = std::min({budget, backlog_, kItemsPerScope});
+    budget -= items;
+    turn_used_ += items;
+    if (!CallEach(env, module, callback, items, iteration)) return false;
+  }
+  return true;
+}
+
+// Main thread. The next `items` of the backlog, one JS call each, under one handle scope, counted
+// once at the end. An exception is reported as 'uncaughtException' and delivery goes on; a call
+// that runs no JS (a worker being terminated) ends delivery, and returns false.
+bool Texample::CallEach(napi_env env, napi_value module, napi_value callback, uint64_t items,
+                        uint64_t iteration) {
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return false;
   uint64_t handled = 0;
   uint64_t delivered = 0;
   bool js_runs = true;
-  while (budget != 0 && backlog_ != 0 && js_runs && state_ == State::kRunning) {
+  while (handled != items && js_runs && state_ == State::kRunning) {
     const Item& item = takes_.front()[next_++];
-    --budget;
-    --backlog_;
     ++handled;
     if (callback != nullptr) {
       napi_value argv[2];
@@ -525,18 +598,89 @@ void Texample::Deliver(napi_env env) {
                 (!stamp_ ||
                  napi_create_double(env, static_cast<double>(item.sent_ns), &argv[1]) == napi_ok) &&
                 CallIntoJs(callback, module, stamp_ ? 2 : 1, argv);
-      if (js_runs) ++delivered;  // else no JS can run here: the rest is dropped at the end
+      if (js_runs) ++delivered;  // else this item is dropped, and Finalize() counts the rest
     }
-    if (next_ == takes_.front().size()) {
+    if (next_ == takes_.front().size()) {  // freed: malloc hands the memory to a later reserve()
       takes_.pop_front();
       next_ = 0;
     }
   }
+  napi_close_handle_scope(env, scope);
+  backlog_ -= handled;
   handled_ += handled;
   counter_.Delivered(iteration, delivered);
   counter_.Dropped(handled - delivered);
+  return js_runs;
 }
 // excerpt-end: drain
+
+// excerpt-begin: next-turn
+// A ring from the main thread would not wait for the next loop turn: Node's dispatcher calls
+// call_js again, in the same turn, for every call that arrives while it dispatches (up to 999),
+// so a self-ring, or a library thread's, would let a library faster than JS hold the loop for
+// about 1000 budgets (chapter 4's doorbell has the measurements). A loop turn is marked instead
+// with setImmediate, which every runtime runs once per turn, after its I/O callbacks: on Node in
+// the check phase, after the poll phase in which the function's uv_async_t called call_js.
+// TurnEnd() resets the turn's count and makes the ring for what is left; on Node that ring's
+// uv_async_send lands in the next iteration's poll phase, after this iteration's timers and
+// beside every I/O event ready by then.
+
+// Main thread, from Start(): a new stream's turns, counted apart from any older stream's.
+void Texample::StartTurns(uint64_t budget) {
+  turn_budget_ = budget;
+  turn_used_ = 0;
+  turn_end_scheduled_ = false;
+  ring_deferred_ = false;
+  ++stream_;
+}
+
+// Main thread, at this turn's first delivery: TurnEnd() at the end of the turn. Without a
+// setImmediate (the binding used without index.js), or if it throws, the turn ends now.
+void Texample::ScheduleTurnEnd() {
+  if (turn_end_scheduled_ || next_turn_.IsEmpty()) return;
+  napi_value argv[2] = {turn_end_.Value(), nullptr};
+  if (napi_create_double(env_, static_cast<double>(stream_), &argv[1]) != napi_ok) return;
+  turn_end_scheduled_ = CallIntoJs(next_turn_.Value(), Napi::Env(env_).Undefined(), 2, argv);
+}
+
+// Main thread, with items left and this turn's budget spent. The gate holds the ring back, so
+// that no library thread rings meanwhile, and TurnEnd() makes it. Where no TurnEnd() is on its
+// way (no setImmediate), rings at once, as a library thread would.
+void Texample::RingNextTurn() {
+  if (turn_end_scheduled_) {
+    gate_->HoldRing();
+    ring_deferred_ = true;
+    return;
+  }
+  turn_used_ = 0;
+  gate_->RingAgain();
+}
+
+// Main thread, from setImmediate: the turn is over. The ring for the deferred backlog, unless
+// the stream was stopped or is not the one that scheduled this (an older stream's TurnEnd() may
+// run after the next start()).
+void Texample::TurnEnd(uint64_t stream) {
+  if (stream != stream_) return;
+  turn_end_scheduled_ = false;
+  turn_used_ = 0;
+  if (!ring_deferred_) return;
+  ring_deferred_ = false;
+  if (state_ == State::kRunning) gate_->RingHeld();
+}
+
+// Main thread, when index.js loads: the function that marks a loop turn.
+void Texample::UseNextTurn(napi_value schedule) {
+  Napi::Env env(env_);
+  next_turn_ = Napi::Persistent(Napi::Function(env, schedule));
+  turn_end_ = Napi::Persistent(Napi::Function::New(
+      env,
+      [](const Napi::CallbackInfo& info) {
+        static_cast<Texample*>(info.Data())
+            ->TurnEnd(uint64_t(info[0].As<Napi::Number>().DoubleValue()));
+      },
+      "texampleTurnEnd", this));
+}
+// excerpt-end: next-turn
 
 // excerpt-begin: request
 // Main thread: texample.request(value). The library answers on a thread of its own; the answer
@@ -623,10 +767,10 @@ napi_value Texample::LookUpCallback(napi_value module) {
   return callback;
 }
 
-// Main thread, after a call into JS failed: the exception is handed to napi_fatal_exception
-// ('uncaughtException', or the end of the process), as chapter 4 explains. False when none is
-// pending (a worker being terminated runs no JS), or when ReportUncaught (common/runtime.h) finds
-// that Deno is ending the process.
+// Main thread, after a call into JS failed: the exception, any value, null too, is handed to
+// napi_fatal_exception ('uncaughtException', or the end of the process), as chapter 4 explains.
+// False when JS can no longer run here: none is pending (a worker being terminated runs no JS),
+// or the report ends the process (Deno returns from it; ReportUncaught in common/runtime.h).
 bool Texample::ReportPendingException() {
   bool pending = false;
   napi_value exception = nullptr;
@@ -727,6 +871,8 @@ void Texample::TearDown(napi_async_cleanup_hook_handle hook) {
   pending_.clear();  // promises of an environment that is going away: never settled
   module_.Reset();
   on_done_.Reset();
+  next_turn_.Reset();  // no JS runs from here on: no setImmediate marks a turn any more
+  turn_end_.Reset();
   if (!streaming) {
     delete this;
     texample::FinishAsyncCleanup(hook);
@@ -755,6 +901,10 @@ Options ToOptions(Napi::Object options) {
   if (options.Has("lateMs")) out.feed.late_ms = uint32_t(NumberField(options, "lateMs"));
   if (options.Has("unsubscribe")) {
     out.stop_at_once = options.Get("unsubscribe").As<Napi::String>().Utf8Value() == "at-once";
+  }
+  if (options.Has("turnBudget")) {  // always there (common/turn-budget.js); 0: Infinity
+    const double budget = NumberField(options, "turnBudget");
+    out.turn_budget = budget == 0 ? UINT64_MAX : uint64_t(budget);
   }
   return out;
 }
@@ -828,6 +978,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stats", Napi::Function::New(env, StatsMethod, "stats", self));
   exports.Set("request", Napi::Function::New(env, RequestMethod, "request", self));
   exports.Set("libraryStats", Napi::Function::New(env, LibraryStatsMethod, "libraryStats"));
+  exports.Set("useNextTurn",
+              Napi::Function::New(
+                  env, [](const Napi::CallbackInfo& info) { Self(info)->UseNextTurn(info[0]); },
+                  "useNextTurn", self));
   return exports;
 }
 // excerpt-end: init
