@@ -1,10 +1,11 @@
 // Chapter 4's doorbell recipe: a Napi::TypedThreadSafeFunction that carries no items. The producer
 // std::thread queues items under a mutex of our own and calls the function only when it sets the
-// "ring pending" flag; call_js takes what is queued, up to 1000 items a call, and calls JS once
-// per item. A wake-up drains everything (the calls follow each other in one loop iteration, up
-// to Node's 999), so the queue is never left holding items without a ring to come.
+// "ring pending" flag; call_js takes up to kTurnBudget items and calls JS once per item. The flag
+// stays set until the loop turn ends (setImmediate, from index.js): then what is left rings
+// again, in the next turn, so a producer faster than JS never holds the loop.
 // ../texample.cc adds: several producers, stats, its thread count given back by the drain at the
-// end of a stream, the callback looked up per wake-up, and a backlog taken whole.
+// end of a stream, the callback looked up per wake-up, a backlog taken whole, and the budget as a
+// start() option.
 #include <napi.h>
 
 #include <algorithm>
@@ -51,9 +52,10 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   return napi_fatal_exception(env, error) == napi_ok;
 }
 
-// Items per call. Node calls call_js again in the same loop iteration while calls keep coming
-// (up to 999 times): draining everything per call would let a fast producer hold the loop.
-constexpr size_t kItemsPerCall = 1000;
+// Items per loop turn. A ring made during the turn in which call_js runs would be answered in
+// that same turn (Node calls call_js again while calls keep coming, up to 999 times), so the ring
+// for what is left waits for the turn's end. 4096 calls of a cheap callback take well under 1 ms.
+constexpr size_t kTurnBudget = 4096;
 
 // One per environment (the main thread, each worker_thread): no globals. A new function per
 // stream: an aborted one cannot be used again.
@@ -75,14 +77,16 @@ class Stream {
   // Main thread. One thread count, held by the main thread and given back by Stop()'s Abort, so
   // the function stays open while the producer may call it. It is referenced: a running stream
   // keeps the loop alive, even after its last item, until stop().
-  // start(count, intervalMs, onItem), checked by index.js. New() throws on a failed status.
+  // start(count, intervalMs, onItem, endTurnSoon), checked by index.js. New() throws on a failed
+  // status.
   void Start(const Napi::CallbackInfo& info) {
     if (producer_.joinable()) throw Napi::Error::New(info.Env(), "a stream is already running");
+    end_turn_soon_ = Napi::Persistent(info[3].As<Napi::Function>());
     tsfn_ = ThreadSafeFunction::New(info.Env(), info[2].As<Napi::Function>(),
                                     NAME_OF(NODE_GYP_MODULE_NAME), /*maxQueueSize=*/0,
                                     /*initialThreadCount=*/1, this);
     stopping_.store(false, std::memory_order_relaxed);
-    pending_.store(false, std::memory_order_relaxed);  // creating the thread publishes both
+    pending_ = false;  // creating the thread publishes both
     try {
       producer_ = std::thread(
           &Stream::Produce, this, info[0].As<Napi::Number>().Int64Value(),
@@ -113,65 +117,70 @@ class Stream {
   // excerpt-end: stop
 
   // excerpt-begin: drain
-  // Main thread, once per ring. Clear the flag, then take: a producer whose exchange came before
-  // the clear pushed before it (its release, this acquire: the take sees its item); one whose
-  // exchange came after read false and rang again. So no item waits for a ring that never comes.
-  // What is left beyond kItemsPerCall rings again, as a producer would.
+  // Main thread, once per ring, so at most once per loop turn: the flag stays set, so that no
+  // producer rings, until EndTurn(), which a setImmediate queued here runs at the turn's end.
   void Drain(napi_env env, napi_value on_item) {
-    pending_.exchange(false, std::memory_order_acquire);
+    if (!turn_ends_) {
+      end_turn_soon_.Call({});  // throws (into JS, by node-addon-api) only if JS cannot run
+      turn_ends_ = true;
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);  // held for the moves, never while JS runs
-      const auto end = queue_.begin() + std::min(queue_.size(), kItemsPerCall);
+      const auto end = queue_.begin() + std::min(queue_.size(), kTurnBudget);
       batch_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
       queue_.erase(queue_.begin(), end);
-      // Relaxed: nothing to publish. Node's lock nests in ours only here, never the other way.
-      if (!queue_.empty()) Ring(std::memory_order_relaxed);
     }
     for (size_t i = 0; i < batch_.size(); ++i) {  // by index: stop() in on_item clears batch_
       Napi::HandleScope scope(env);
       if (!Deliver(env, on_item, batch_[i])) return;  // JS can no longer run here
     }
   }
+
+  // Main thread, from setImmediate: this loop turn is over. Items left: ring for them (the flag
+  // is still set); that ring is answered in the next turn. None: clear the flag, under the lock,
+  // so a producer that pushes after this reads it clear and rings. An older stream's EndTurn()
+  // may run after stop() and start(): it ends this stream's turn, which is as true.
+  void EndTurn() {
+    turn_ends_ = false;
+    if (!producer_.joinable()) return;  // stopped: the function is closed
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.empty()) {
+      pending_ = false;
+    } else {
+      tsfn_.NonBlockingCall();
+    }
+  }
   // excerpt-end: drain
 
  private:
   // excerpt-begin: ring
-  // Any thread: call the function only if this sets the flag, so one ring per drain, however
-  // many items it finds. The call fails only once the function is closing (stop(), teardown).
-  void Ring(std::memory_order order) {
-    if (!pending_.exchange(true, order)) tsfn_.NonBlockingCall();
-  }
-
-  // Producer thread. Push, then ring: the release publishes the push to the drain that clears.
-  // Between items it waits `interval` (Sleep, which stop() wakes).
+  // Producer thread. Push, then ring if this sets the flag: one ring per loop turn, however many
+  // items it finds. Both under the lock, as EndTurn()'s look at the queue and its clear of the
+  // flag: neither pair can fall between the other's two steps, so no item waits for a ring that
+  // never comes. The call fails only once the function is closing (stop(), teardown). Between
+  // items it waits `interval` on a condition variable, which stop() notifies.
   void Produce(uint64_t count, std::chrono::duration<double, std::milli> interval) {
-    for (uint64_t seq = 0; seq < count && !stopping_.load(std::memory_order_relaxed); ++seq) {
-      if (seq > 0 && interval.count() > 0 && Sleep(interval)) return;
-      Item item{seq, "item " + std::to_string(seq)};
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        queue_.push_back(std::move(item));  // unbounded: a slow main thread costs memory
-      }
-      Ring(std::memory_order_release);
+    const auto stopping = [this] { return stopping_.load(std::memory_order_relaxed); };
+    for (uint64_t seq = 0; seq < count && !stopping(); ++seq) {
+      Item item{seq, "item " + std::to_string(seq)};  // allocates outside the lock
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (seq > 0 && interval.count() > 0 && wake_.wait_for(lock, interval, stopping)) return;
+      queue_.push_back(std::move(item));  // unbounded: a slow main thread costs memory
+      if (!std::exchange(pending_, true)) tsfn_.NonBlockingCall();  // Node's lock nests in ours
     }
   }
   // excerpt-end: ring
 
-  // Producer thread: waits `interval`, as a sensor thread waits on its device, or less when
-  // stop() notifies. True when stopping.
-  bool Sleep(std::chrono::duration<double, std::milli> interval) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return wake_.wait_for(lock, interval, [&] { return stopping_.load(); });
-  }
-
   ThreadSafeFunction tsfn_;            // main thread writes it before the producer starts
   std::thread producer_;               // main thread only
   std::atomic<bool> stopping_{false};  // main thread writes, producer reads
-  std::atomic<bool> pending_{false};   // a ring is queued and its drain has not cleared this
   std::mutex mutex_;
+  bool pending_ = false;          // guarded by mutex_: a ring is queued, or its turn not ended
   std::condition_variable wake_;  // stop() notifies a producer waiting out its interval
   std::deque<Item> queue_;        // guarded by mutex_: producer pushes, main thread takes
   std::vector<Item> batch_;       // main thread only: what this call took
+  Napi::FunctionReference end_turn_soon_;  // main thread: setImmediate(endTurn), from index.js
+  bool turn_ends_ = false;                 // main thread: EndTurn() is queued
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -186,6 +195,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
+  exports["endTurn"] = Napi::Function::New(env, [=](const auto&) { stream->EndTurn(); });
   return exports;
 }
 
