@@ -120,10 +120,13 @@ class Stream {
   // Main thread, once per ring, so at most once per loop turn: the flag stays set, so that no
   // producer rings, until EndTurn(), which a setImmediate queued here runs at the turn's end.
   void Drain(napi_env env, napi_value on_item) {
-    if (!turn_ends_) {
-      end_turn_soon_.Call({});  // throws (into JS, by node-addon-api) only if JS cannot run
-      turn_ends_ = true;
+    napi_value undefined, result;  // the C call: a throw from here would abort the process
+    napi_get_undefined(env, &undefined);
+    if (!turn_ends_ && napi_call_function(env, undefined, end_turn_soon_.Value(), 0, nullptr,
+                                          &result) != napi_ok) {
+      return;  // JS can no longer run here (a worker being terminated)
     }
+    turn_ends_ = true;
     {
       std::lock_guard<std::mutex> lock(mutex_);  // held for the moves, never while JS runs
       const auto end = queue_.begin() + std::min(queue_.size(), kTurnBudget);
@@ -136,19 +139,16 @@ class Stream {
     }
   }
 
-  // Main thread, from setImmediate: this loop turn is over. Items left: ring for them (the flag
-  // is still set); that ring is answered in the next turn. None: clear the flag, under the lock,
-  // so a producer that pushes after this reads it clear and rings. An older stream's EndTurn()
-  // may run after stop() and start(): it ends this stream's turn, which is as true.
+  // Main thread, from setImmediate: this loop turn is over. Items left: the flag stays set, and
+  // this rings for them; that ring is answered in the next turn. None: the flag is cleared, under
+  // the lock, so a producer that pushes after this reads it clear and rings. An older stream's
+  // EndTurn() may run after stop() and start(): it ends this stream's turn, which is as true.
   void EndTurn() {
     turn_ends_ = false;
     if (!producer_.joinable()) return;  // stopped: the function is closed
     std::lock_guard<std::mutex> lock(mutex_);
-    if (queue_.empty()) {
-      pending_ = false;
-    } else {
-      tsfn_.NonBlockingCall();
-    }
+    pending_ = !queue_.empty();
+    if (pending_) tsfn_.NonBlockingCall();
   }
   // excerpt-end: drain
 
