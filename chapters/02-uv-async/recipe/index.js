@@ -17,6 +17,15 @@ if (process.versions.deno) {
       "wake-ups starve promises there. Use chapter 4's recipe (a ThreadSafeFunction) instead",
   );
 }
+// On Bun a send made from the handle's own callback runs that callback again before the loop
+// turn ends (measured with Bun 1.4.5: during a flood of 10 turn budgets a setImmediate chain ran
+// once), so the budget bounds no turn and a producer faster than JS holds the loop.
+if (process.versions.bun) {
+  throw new Error(
+    `this recipe (a raw libuv uv_async_t) does not run on Bun ${process.versions.bun}: a flood ` +
+      "holds its loop there. Use chapter 4's doorbell recipe (a ThreadSafeFunction) instead",
+  );
+}
 
 // The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
 // the C++ (NODE_GYP_MODULE_NAME) and this line after it.

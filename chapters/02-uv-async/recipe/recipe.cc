@@ -1,8 +1,10 @@
 // Chapter 2's recipe: a raw uv_async_t. A producer std::thread queues items under a mutex and
-// calls uv_async_send; the main thread takes the whole queue per wake-up and calls JS per item.
+// calls uv_async_send; the main thread calls JS per item, at most kTurnBudget per wake-up, and
+// sends to its own handle for the rest, which then waits for the next loop turn.
 // ../texample.cc adds: stats, several producers, delivery (not dropping) of what is queued at
-// stop(), the callback looked up on the module per wake-up, the 'drain one' teaching switch,
-// cache-line alignment, and shared code in ../../common (producer.h, locked_queue.h).
+// stop(), the callback looked up on the module per wake-up, the budget as a start() option
+// (turnBudget), the 'drain one' teaching switch, cache-line alignment, and shared code in
+// ../../common (producer.h, locked_queue.h).
 #include <napi.h>
 #include <uv.h>
 
@@ -52,6 +54,9 @@ bool Deliver(napi_env env, napi_value on_item, const Item& item) {
   return napi_fatal_exception(env, error) == napi_ok;
 }
 // excerpt-end: deliver
+
+// Items one wake-up delivers at most: 4096 calls of a cheap callback take well under 1 ms.
+constexpr size_t kTurnBudget = 4096;
 
 // excerpt-begin: open
 // One per environment (the main thread, each worker_thread): no globals. Its uv_async_t lives as
@@ -151,21 +156,27 @@ class Stream {
   // excerpt-end: produce
 
   // excerpt-begin: drain
-  // Main thread, once per wake-up however many sends coalesced into it. Nothing may be thrown
-  // into libuv: the node-addon-api calls here throw only on invalid arguments, and Deliver()
-  // catches what JS throws.
+  // Main thread, once per wake-up however many sends coalesced into it: at most kTurnBudget
+  // items, taking the queue whenever what it took is delivered. It returns when a take finds the
+  // queue empty (a later push sends again), or with the budget spent, after a send to its own
+  // handle that wakes it in the next loop turn. Nothing may be thrown into libuv: node-addon-api
+  // throws here only on invalid arguments, and Deliver() catches what JS throws.
   void Drain() {
-    std::unique_lock<std::mutex> lock(mutex_);  // held for a swap, never while JS runs
-    batch_.swap(queue_);
-    lock.unlock();
     Napi::HandleScope scope(env_);
     // Microtasks and process.nextTick callbacks queued by on_item run when this scope closes.
     Napi::CallbackScope callback_scope(env_, context_);
-    for (size_t i = 0; i < batch_.size(); ++i) {  // by index: stop() in on_item clears batch_
+    for (size_t delivered = 0; delivered < kTurnBudget; ++delivered, ++next_) {
+      if (next_ >= batch_.size()) {  // all delivered, or stop() in on_item cleared it
+        batch_.clear();
+        next_ = 0;
+        std::lock_guard<std::mutex> lock(mutex_);  // held for a swap, never while JS runs
+        batch_.swap(queue_);
+      }
+      if (batch_.empty()) return;
       Napi::HandleScope item_scope(env_);
-      if (!Deliver(env_, on_item_.Value(), batch_[i])) break;
+      if (!Deliver(env_, on_item_.Value(), batch_[next_])) return;
     }
-    batch_.clear();
+    uv_async_send(&async_);
   }
   // excerpt-end: drain
 
@@ -182,7 +193,8 @@ class Stream {
 
   // Main thread only.
   std::thread producer_;
-  std::vector<Item> batch_;  // what this wake-up took
+  std::vector<Item> batch_;  // what the last take took
+  size_t next_ = 0;          // the next item of batch_ to deliver
   Napi::FunctionReference on_item_;
   // excerpt-end: fields
 };
