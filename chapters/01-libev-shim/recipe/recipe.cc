@@ -1,10 +1,11 @@
 // Chapter 1's recipe: the 2011 addon's design with its bugs fixed, in nan. A producer std::thread
-// queues items under a mutex and sends an async watcher; the main thread takes the whole queue
-// per wake-up. The 2011 code used libev's ev_async; Node's loop has been libuv's since 0.9, and
-// ev_async_send is uv_async_send underneath (../../common/ev_shim.h), so this calls libuv itself.
+// queues items under a mutex and sends an async watcher; the main thread delivers at most
+// kTurnBudget items per wake-up and sends again for the rest, in the next loop turn. The 2011
+// code used libev's ev_async; Node's loop has been libuv's since 0.9, and ev_async_send is
+// uv_async_send underneath (../../common/ev_shim.h), so this calls libuv itself.
 // ../texample.cc adds: the libev-style shim, stats, several producers, delivery (not dropping)
-// of what is queued at stop(), the callback looked up on the module per wake-up, and one callback
-// scope per wake-up.
+// of what is queued at stop(), the callback looked up on the module per wake-up, the budget as
+// a start() option (turnBudget), and one callback scope per wake-up.
 #include <nan.h>
 
 #include <atomic>
@@ -34,6 +35,9 @@ struct Item {
 };
 // excerpt-end: item
 
+// Items one wake-up delivers at most: 4096 calls of a cheap callback take well under 1 ms.
+constexpr size_t kTurnBudget = 4096;
+
 // excerpt-begin: open
 // One per environment (the main thread, each worker_thread): the 2011 code's globals were
 // shared by every worker and outlived the environment that filled them. Its uv_async_t lives as
@@ -41,7 +45,6 @@ struct Item {
 // environment's cleanup hook, which frees this object once libuv is done with the handle.
 class Stream {
  public:
-  Stream() : async_resource_(NAME_OF(NODE_GYP_MODULE_NAME)) {}
   // Main thread, once. Returns what failed, or an empty string.
   std::string Open(v8::Isolate* isolate) {
     // This environment's loop (a worker_thread has its own). uv_async_init also starts the
@@ -49,9 +52,8 @@ class Stream {
     // is unreferenced at once; Start() references it and Stop() lets go again.
     uv_loop_t* loop = node::GetCurrentEventLoop(isolate);
     if (loop == nullptr) return "node::GetCurrentEventLoop: no libuv loop here";
-    if (const int error = uv_async_init(loop, &async_, OnWakeUp)) {
-      return std::string("uv_async_init: ") + uv_strerror(error);
-    }
+    const int error = uv_async_init(loop, &async_, OnWakeUp);
+    if (error) return std::string("uv_async_init: ") + uv_strerror(error);
     async_.data = this;
     uv_unref(reinterpret_cast<uv_handle_t*>(&async_));
     // nan 2.x wraps no cleanup hook; node.h's asynchronous one waits until `done` is called.
@@ -139,32 +141,39 @@ class Stream {
 
   // excerpt-begin: drain
   // Main thread, once per wake-up however many sends coalesced into it. The 2011 code popped one
-  // item here, so every coalesced send stranded one; this takes them all.
+  // item here, so every coalesced send stranded one; this delivers up to kTurnBudget items, taking
+  // the queue whenever what it took is delivered. It returns when a take finds the queue empty
+  // (a later push sends again), or with the budget spent, after a send to its own handle that
+  // wakes it in the next loop turn: so a producer faster than JS never holds the loop.
   static void OnWakeUp(uv_async_t* async) { static_cast<Stream*>(async->data)->Drain(); }
 
   void Drain() {
-    std::unique_lock<std::mutex> lock(mutex_);  // held for a swap, never while JS runs
-    batch_.swap(queue_);
-    lock.unlock();
-    for (size_t i = 0; i < batch_.size(); ++i) {  // by index: stop() in on_item clears batch_
+    for (size_t delivered = 0; delivered < kTurnBudget; ++delivered, ++next_) {
+      if (next_ >= batch_.size()) {  // all delivered, or stop() in on_item cleared it
+        batch_.clear();
+        next_ = 0;
+        std::lock_guard<std::mutex> lock(mutex_);  // held for a swap, never while JS runs
+        batch_.swap(queue_);
+      }
+      if (batch_.empty()) return;
       Nan::HandleScope item_scope;
-      v8::Local<v8::Value> argv[] = {Nan::New<v8::Number>(static_cast<double>(batch_[i].seq)),
-                                     Nan::New(batch_[i].text).ToLocalChecked()};
+      v8::Local<v8::Value> argv[] = {Nan::New<v8::Number>(static_cast<double>(batch_[next_].seq)),
+                                     Nan::New(batch_[next_].text).ToLocalChecked()};
       Nan::TryCatch try_catch;
       // MakeCallback with an async resource: microtasks and process.nextTick callbacks queued by
       // on_item run after it, as after any callback Node makes.
       (void)on_item_.Call(2, argv, &async_resource_);
-      if (!try_catch.CanContinue()) break;  // the worker is being terminated: no more JS
+      if (!try_catch.CanContinue()) return;  // the worker is being terminated: no more JS
       // As the 2011 code did: 'uncaughtException', or the end of the process without a handler.
       if (try_catch.HasCaught()) Nan::FatalException(try_catch);
     }
-    batch_.clear();
+    uv_async_send(&async_);
   }
   // excerpt-end: drain
 
   // excerpt-begin: fields
   // Set at construction: main thread.
-  Nan::AsyncResource async_resource_;  // the async_hooks identity of the callbacks
+  Nan::AsyncResource async_resource_{NAME_OF(NODE_GYP_MODULE_NAME)};  // async_hooks' identity
   node::AsyncCleanupHookHandle hook_;
   std::pair<void (*)(void*), void*> done_;  // set by TearDown: Node's callback, its argument
 
@@ -176,7 +185,8 @@ class Stream {
 
   // Main thread only.
   std::thread producer_;
-  std::vector<Item> batch_;  // what this wake-up took
+  std::vector<Item> batch_;  // what the last take took
+  size_t next_ = 0;          // the next item of batch_ to deliver
   Nan::Callback on_item_;
   // excerpt-end: fields
 };
