@@ -7,12 +7,18 @@
 //   const delivered = await stream.start(1000, (seq, text) => console.log(seq, text));
 const fs = require('node:fs');
 const path = require('node:path');
+const { setImmediate } = require('node:timers');
 
 // The module's name is binding.gyp's target_name, and only there: node-gyp names the .node file,
 // the C++ (NODE_GYP_MODULE_NAME) and this line after it.
 const gyp = JSON.parse(fs.readFileSync(path.join(__dirname, 'binding.gyp'), 'utf8'));
 const name = gyp.targets[0].target_name;
 const native = require(path.join(__dirname, 'build', 'Release', `${name}.node`));
+
+// The next loop turn, for a wake-up that left items in the ring: setImmediate runs once per turn,
+// after the turn's I/O callbacks, on every runtime. From node:timers, not the global: a test's
+// fake timers replace the global one.
+const comeBackSoon = () => setImmediate(native.comeBack);
 
 const MAX_INTERVAL_MS = 2 ** 31 - 1; // as setTimeout's: about 24.8 days
 
@@ -51,7 +57,7 @@ function start(count, onItem, options = {}) {
       // The last item: the stream ends by itself (and stops holding the process).
       if (stream.delivered === count && current === stream) stop();
     }
-  });
+  }, comeBackSoon);
   current = stream;
   if (count === 0) stop();
   return stream.promise;

@@ -1,6 +1,7 @@
 // Chapter 5's recipe: a lock-free ring between the producer thread and the main thread, and a
 // uv_async_t sent only when the main thread may be asleep, so that a busy stream makes no system
-// call and takes no lock per item.
+// call and takes no lock per item. A wake-up delivers a ring at most, and one that leaves items
+// comes back from setImmediate, in the next loop turn.
 // ../texample.cc adds: a ring per producer for several producers, a producer that sleeps on a
 // full ring instead of yielding (../ring.h), the asymmetric fence that takes the fence off the
 // producer's side (../asymmetric_fence.h, membarrier), one HandleScope per 1000 calls, a batch
@@ -96,6 +97,7 @@ class Stream {
       throw Napi::Error::New(env_, std::string("no producer thread: ") + error.what());
     }
     on_item_ = Napi::Persistent(info[2].As<Napi::Function>());  // before the first wake-up
+    come_back_soon_ = Napi::Persistent(info[3].As<Napi::Function>());
     // A running stream keeps the loop alive, even after its last item.
     uv_ref(reinterpret_cast<uv_handle_t*>(&async_));
   }
@@ -133,6 +135,32 @@ class Stream {
     });
   }
   // excerpt-end: teardown
+
+  // excerpt-begin: drain
+  // Main thread, once per wake-up however many sends coalesced into it, and from setImmediate
+  // (comeBack, below). Nothing may be thrown into libuv: the node-addon-api calls here throw only
+  // on invalid arguments, and Deliver() catches what JS throws.
+  void Drain() {
+    if (!producer_.joinable()) return;  // a late wake-up of a stopped stream
+    // This wake-up takes what is published now, a ring at most: items published while JS runs
+    // wait for the next loop turn, so timers and I/O get theirs. Acquire pairs with the
+    // producer's release.
+    const uint64_t end = tail_.load(std::memory_order_acquire);
+    Napi::HandleScope scope(env_);
+    // Microtasks and process.nextTick callbacks queued by on_item run when this scope closes.
+    Napi::CallbackScope callback_scope(env_, context_);
+    while (head_ < end) {  // stop() in on_item moves head_ to the tail, which ends the loop
+      Item item = std::move(slots_[head_++ % kSlots]);
+      // Slots go back to the producer a quarter ring at a time: handed back one by one, the
+      // line holding released_ would move between the two cores at every item.
+      if (head_ % (kSlots / 4) == 0) released_.store(head_, std::memory_order_release);
+      Napi::HandleScope item_scope(env_);
+      if (!Deliver(env_, on_item_.Value(), item)) return;  // no JS any more: teardown follows
+    }
+    released_.store(head_, std::memory_order_release);
+    if (producer_.joinable()) SleepOrComeBack();  // unless on_item called stop()
+  }
+  // excerpt-end: drain
 
   napi_async_cleanup_hook_handle hook_ = nullptr;  // set by Init: main thread
 
@@ -194,38 +222,13 @@ class Stream {
   }
   // excerpt-end: wake
 
-  // excerpt-begin: drain
-  // Main thread, once per wake-up however many sends coalesced into it. Nothing may be thrown
-  // into libuv: the node-addon-api calls here throw only on invalid arguments, and Deliver()
-  // catches what JS throws.
-  void Drain() {
-    if (!producer_.joinable()) return;  // a late wake-up of a stopped stream
-    // This wake-up takes what is published now: items published while JS runs wait for the next
-    // loop turn, so timers and I/O get theirs. Acquire pairs with the producer's release.
-    const uint64_t end = tail_.load(std::memory_order_acquire);
-    {
-      Napi::HandleScope scope(env_);
-      // Microtasks and process.nextTick callbacks queued by on_item run when this scope closes.
-      Napi::CallbackScope callback_scope(env_, context_);
-      while (head_ < end) {  // stop() in on_item moves head_ to the tail, which ends the loop
-        Item item = std::move(slots_[head_++ % kSlots]);
-        // Slots go back to the producer a quarter ring at a time: handed back one by one, the
-        // line holding released_ would move between the two cores at every item.
-        if (head_ % (kSlots / 4) == 0) released_.store(head_, std::memory_order_release);
-        Napi::HandleScope item_scope(env_);
-        if (!Deliver(env_, on_item_.Value(), item)) return;  // no JS any more: teardown follows
-      }
-    }
-    released_.store(head_, std::memory_order_release);
-    if (producer_.joinable()) SleepOrComeBack();  // unless on_item called stop()
-  }
-  // excerpt-end: drain
-
   // excerpt-begin: sleep
-  // Main thread, at the end of a wake-up. Items left (published while JS ran): come back on the
-  // next loop turn, by a send to our own handle. None: arm, then look once more, as a publish
-  // just before the arm saw armed_ clear and did not send. If that look finds an item, whoever
-  // clears armed_ sends: we, or the producer, whose send is then ordered as WakeIfAsleep says.
+  // Main thread, at the end of a wake-up. Items left (published while JS ran): come back in the
+  // next loop turn, from setImmediate (index.js), which every runtime runs once per turn; a send
+  // to our own handle would do on Node, but Bun and Deno answer it in the same turn. None: arm,
+  // then look once more, as a publish just before the arm saw armed_ clear and did not send. If
+  // that look finds an item, whoever clears armed_ wakes the main thread: we, or the producer,
+  // whose send is then ordered as WakeIfAsleep says.
   void SleepOrComeBack() {
     if (tail_.load(std::memory_order_relaxed) == head_) {
       armed_.store(true, std::memory_order_release);        // release: see WakeIfAsleep
@@ -233,7 +236,9 @@ class Stream {
       if (tail_.load(std::memory_order_relaxed) == head_) return;
       if (!armed_.exchange(false, std::memory_order_relaxed)) return;
     }
-    uv_async_send(&async_);
+    napi_value undefined, result;  // fails only when JS can no longer run: then nothing comes
+    napi_get_undefined(env_, &undefined);
+    napi_call_function(env_, undefined, come_back_soon_.Value(), 0, nullptr, &result);
   }
   // excerpt-end: sleep
 
@@ -258,7 +263,8 @@ class Stream {
   // Main thread only.
   std::thread producer_;
   Napi::FunctionReference on_item_;
-  uint64_t head_ = 0;  // the next item to take
+  Napi::FunctionReference come_back_soon_;  // setImmediate(comeBack), from index.js
+  uint64_t head_ = 0;                       // the next item to take
   // excerpt-end: fields
 };
 
@@ -271,6 +277,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports["start"] = Napi::Function::New(env, [=](const auto& info) { stream->Start(info); });
   exports["stop"] = Napi::Function::New(env, [=](const auto&) { stream->Stop(); });
+  exports["comeBack"] = Napi::Function::New(env, [=](const auto&) { stream->Drain(); });
   return exports;
 }
 // excerpt-end: init

@@ -10,6 +10,9 @@ const stream = require('./index.js');
 
 const HANG = { timeout: 60_000 }; // only a hang reaches it
 const FOREVER = Number.MAX_SAFE_INTEGER;
+// recipe.cc's kSlots: one drain delivers what was published when it began, a ring at most; a
+// loop turn has at most two, the producer's wake-up and the come-back from setImmediate.
+const TURN_BUDGET = 2 * 1024;
 const items = (count) => Array.from({ length: count }, (_, seq) => [seq, `item ${seq}`]);
 
 // Starts a stream and resolves with what it delivered once `enough(got)` is true.
@@ -45,6 +48,23 @@ test('delivers every item once and in order, with its number and its text', HANG
   await turns();
   stream.stop();
   assert.deepEqual(got, items(10_000));
+});
+
+// No timing: 10 turns' worth cannot be delivered in fewer than 10 loop turns, and setImmediate
+// runs once per turn, after the turn's I/O callbacks; so a chain of them started before the
+// stream runs at least 9 times between its first item and its last.
+test('a flood of 10 turns of items leaves setImmediate at least 9 turns', HANG, async () => {
+  const turns = 10;
+  const count = turns * TURN_BUDGET;
+  let delivered = 0;
+  let between = 0; // immediates that ran after the first item and before the last
+  const chain = () => {
+    if (delivered > 0 && delivered < count) between++;
+    if (delivered < count) setImmediate(chain);
+  };
+  setImmediate(chain);
+  assert.equal(await stream.start(count, () => delivered++), count);
+  assert.ok(between >= turns - 1, `setImmediate ran ${between} times in the flood, at least ${turns - 1}`);
 });
 
 test('stop() mid-stream: a prefix was delivered, and nothing after stop()', HANG, async () => {
