@@ -12,6 +12,8 @@ const stream = require('./index.js');
 
 const HANG = { timeout: 60_000 }; // only a hang reaches it
 const FOREVER = Number.MAX_SAFE_INTEGER;
+// Node's thread-safe function: at most 1000 calls per wake-up, then a send for the rest.
+const TURN_BUDGET = 1000;
 const INDEX = JSON.stringify(path.join(__dirname, 'index.js'));
 const items = (count) => Array.from({ length: count }, (_, seq) => [seq, `item ${seq}`]);
 
@@ -57,6 +59,23 @@ test('a paced stream delivers in order too', HANG, async () => {
   const got = [];
   assert.equal(await stream.start(20, (...item) => got.push(item), { intervalMs: 2 }), 20);
   assert.deepEqual(got, items(20));
+});
+
+// No timing: 10 budgets cannot be delivered in fewer than 10 loop turns, and setImmediate runs
+// once per turn, after the turn's I/O callbacks; so a chain of them started before the stream
+// runs at least 9 times between its first item and its last.
+test('a flood of 10 turns of items leaves setImmediate at least 9 turns', HANG, async () => {
+  const turns = 10;
+  const count = turns * TURN_BUDGET;
+  let delivered = 0;
+  let between = 0; // immediates that ran after the first item and before the last
+  const chain = () => {
+    if (delivered > 0 && delivered < count) between++;
+    if (delivered < count) setImmediate(chain);
+  };
+  setImmediate(chain);
+  assert.equal(await stream.start(count, () => delivered++), count);
+  assert.ok(between >= turns - 1, `setImmediate ran ${between} times in the flood, at least ${turns - 1}`);
 });
 
 test('stop() mid-stream: a prefix was delivered, and nothing after stop()', HANG, async () => {
