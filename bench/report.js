@@ -152,7 +152,7 @@ function summarySection({ floor, rows }, report) {
       `floor (${ciMillions(f.ring)} M items/s: chapter 5's ring, producer to consumer, no JS, threads unpinned) for a ` +
       `batch callback, whose row divides its batch-sum run (a callback that adds its values) by it. Latency is ` +
       `send→callback at 1 000 items/s, where nothing coalesces. The rows' runs, and a command that reproduces ` +
-      `each, are in [Reproduce a row](#reproduce-a-row); every run's figures are in [results.json](results.json).\n\n` +
+      `each, are in [reproduce.md](reproduce.md); every run's figures are in [results.json](results.json).\n\n` +
       `${table(header, body)}\n`,
   };
 }
@@ -550,7 +550,9 @@ function reproduceCommand(job) {
   return `node bench/run-one.js '${JSON.stringify({ ...rest, ...(target ? { target } : {}) })}'`;
 }
 
-function reproduceSection(report) {
+// The command per series stands on a page of its own (reproduce.md), beside results.json: one
+// JSON job per row is raw data, and would double the report's page.
+function reproducePage(report) {
   const pick = (entry) => {
     const j = entry.job;
     if (j.kind !== 'stream') return j.scenario === 'floor';
@@ -559,7 +561,7 @@ function reproduceSection(report) {
   const what = (j) => (j.kind === 'stream' ? `${j.targetName}: ${j.scenario === 'unpaced' ? 'throughput' : j.scenario}` : `floor: ${j.kind}${j.api ? ` ${j.api}/${j.callsPerScope}` : ''}${j.callback ? ` ${j.callback}` : ''}${j.floor ? ` ${j.floor}` : ''}`);
   const body = report.results.filter(pick).map((entry) => [what(entry.job), String(entry.runs.length), `\`${reproduceCommand(entry.job)}\``]);
   return (
-    `## Reproduce a row\n\nEach series ran as \`node bench/run-one.js '<job>'\`, one fresh process per run, printing one ` +
+    `# Reproduce a row\n\nEach series ran as \`node bench/run-one.js '<job>'\`, one fresh process per run, printing one ` +
     `JSON line (its samples in \`samplesPerSec\`, the best in \`deliveredPerSec\`, \`callsPerSec\` or \`itemsPerSec\`). ` +
     `From the repository's root, after \`make all bench-build\`, these rerun one process of the series behind the ` +
     `summary, latency, target and floor rows; every series and every run's figures are in [results.json](results.json) ` +
@@ -636,9 +638,10 @@ async function main() {
     anchorsSection(summary),
     runtimesSection(),
     problemsSection(summary),
-    reproduceSection(report),
+    '## Reproduce a row\n\nA command per series, each rerunning one of its fresh processes: [reproduce.md](reproduce.md).\n',
   ].join('\n');
   fs.writeFileSync(path.join(OUT, 'README.md'), page);
+  fs.writeFileSync(path.join(OUT, 'reproduce.md'), reproducePage(report));
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(report) + '\n');
   fs.writeFileSync(path.join(OUT, 'targets.json'), JSON.stringify(targets, null, 1) + '\n');
   fs.writeFileSync(path.join(OUT, 'figures.json'), JSON.stringify(proseFigures(summary, targets), null, 1) + '\n');
