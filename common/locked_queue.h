@@ -1,10 +1,13 @@
-// A mutex-protected queue that the consumer swaps out whole. Chapters 1 and 2 use it: the lock is
-// held for one push or one swap, never while JS runs, however many items a wake-up drains.
+// A mutex-protected queue that the consumer swaps out whole. Chapters 1, 2 and 4's doorbell use
+// it: the lock is held for one push or one swap, never while JS runs, however many items a
+// wake-up drains. Its items are kept in blocks (block_list.h), so a push behind a long backlog
+// is as short as any other: it never copies the backlog with the lock held.
 #pragma once
 
 #include <mutex>
 #include <utility>
-#include <vector>
+
+#include "block_list.h"
 
 namespace texample {
 
@@ -19,8 +22,8 @@ class LockedQueue {
   }
 
   // Consumer thread. Replaces `out` with everything queued and leaves the queue empty. `out`'s
-  // old buffer becomes the queue's, so a steady stream reuses two buffers and allocates nothing.
-  void TakeAll(std::vector<T>& out) {
+  // old blocks become the queue's, so a steady stream reuses them and allocates nothing.
+  void TakeAll(BlockList<T>& out) {
     out.clear();
     std::lock_guard<std::mutex> lock(mutex_);
     items_.swap(out);
@@ -28,7 +31,7 @@ class LockedQueue {
 
  private:
   std::mutex mutex_;
-  std::vector<T> items_;  // guarded by mutex_
+  BlockList<T> items_;  // guarded by mutex_
 };
 
 }  // namespace texample

@@ -16,17 +16,17 @@ namespace {
 
 using Queue = texample::LockedQueue<texample::Item>;
 
-// Uncontended: the lock is always free, so this is the mutex's fast path plus the vector's.
+// Uncontended: the lock is always free, so this is the mutex's fast path plus the block list's.
 // TakeAll's cost is shared by the batch, as a wake-up shares it among the items it drains.
 void PushTakeAll(benchmark::State& state) {
   const int64_t batch = state.range(0);
   Queue queue;
-  std::vector<texample::Item> drained;
+  texample::BlockList<texample::Item> drained;
   uint64_t value = 0;
   for (auto _ : state) {
     for (int64_t i = 0; i < batch; ++i) queue.Push(texample::Item{value++, 0});
     queue.TakeAll(drained);
-    benchmark::DoNotOptimize(drained.data());
+    benchmark::DoNotOptimize(&drained[0]);
   }
   state.SetItemsProcessed(state.iterations() * batch);
 }
@@ -49,7 +49,7 @@ void ProducerDrain(benchmark::State& state) {
       queue.Push(texample::Item{value, 0});
     }
   });
-  std::vector<texample::Item> drained;
+  texample::BlockList<texample::Item> drained;
   int64_t items = 0;
   int64_t empty_takes = 0;
   for (auto _ : state) {

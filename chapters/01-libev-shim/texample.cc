@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "block_list.h"
 #include "ev_shim.h"
 #include "locked_queue.h"
 #include "loop_iteration.h"
@@ -19,6 +20,7 @@
 namespace {
 
 using texample::Item;
+using Items = texample::BlockList<Item>;  // what a take holds (common/block_list.h)
 
 // The counters as the JS object stats() returns. Numbers are exact up to 2^53.
 v8::Local<v8::Object> StatsObject(const texample::StatsSnapshot& s) {
@@ -88,9 +90,9 @@ class Texample {
   // Main thread only.
   State state_ = State::kIdle;
   bool stamp_ = false;
-  std::string failure_;      // why the stream was cut short (a thread not created), or empty
-  std::vector<Item> batch_;  // the latest take, reused across wake-ups
-  size_t next_ = 0;          // batch_[next_] is delivered next; batch_.size(): all delivered
+  std::string failure_;  // why the stream was cut short (a thread not created), or empty
+  Items batch_;          // the latest take, reused across wake-ups
+  size_t next_ = 0;      // batch_[next_] is delivered next; batch_.size(): all delivered
   uint64_t turn_budget_ = UINT64_MAX;  // items one wake-up may deliver (turnBudget)
   texample::DeliveryCounter counter_;
   Nan::Persistent<v8::Object> module_;

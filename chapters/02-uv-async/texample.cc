@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "block_list.h"
 #include "locked_queue.h"
 #include "loop_iteration.h"
 #include "producer.h"
@@ -25,6 +26,7 @@
 namespace {
 
 using texample::Item;
+using Items = texample::BlockList<Item>;  // what a take holds (common/block_list.h)
 using texample::StatsObject;
 
 // excerpt-begin: state
@@ -55,7 +57,7 @@ class Texample {
   static void OnClosed(uv_handle_t* handle);
   uv_handle_t* Handle() { return reinterpret_cast<uv_handle_t*>(&async_); }
   void Drain();
-  void KeepOne(std::vector<Item>& batch);
+  void KeepOne(Items& batch);
   void Deliver(size_t end);
   Napi::Function LookUpCallback(Napi::Object module);
   void CallEach(Napi::Object module, Napi::Function callback, size_t end);
@@ -78,8 +80,8 @@ class Texample {
   alignas(64) State state_ = State::kIdle;
   DrainMode drain_ = DrainMode::kAll;
   bool stamp_ = false;
-  std::vector<Item> batch_;  // the latest take, reused across wake-ups
-  size_t next_ = 0;          // batch_[next_] is delivered next; batch_.size(): all delivered
+  Items batch_;      // the latest take, reused across wake-ups
+  size_t next_ = 0;  // batch_[next_] is delivered next; batch_.size(): all delivered
   uint64_t turn_budget_ = UINT64_MAX;  // items one wake-up may deliver (turnBudget)
   std::deque<Item> backlog_;  // drain 'one' only: items taken from the queue, not delivered yet
   texample::DeliveryCounter counter_;
@@ -194,8 +196,8 @@ void Texample::Drain() {
 // drain: 'one', the 2011 original's bug kept as a teaching switch. What arrived joins the backlog
 // (the original's std::queue) and `batch` keeps only the oldest item: one item per wake-up,
 // however many sends coalesced into it.
-void Texample::KeepOne(std::vector<Item>& batch) {
-  backlog_.insert(backlog_.end(), batch.begin(), batch.end());
+void Texample::KeepOne(Items& batch) {
+  for (size_t k = 0; k < batch.size(); ++k) backlog_.push_back(batch[k]);
   batch.clear();
   if (backlog_.empty()) return;
   batch.push_back(backlog_.front());

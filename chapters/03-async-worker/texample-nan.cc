@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "block_list.h"
 #include "locked_queue.h"
 #include "loop_iteration.h"
 #include "producer.h"
@@ -22,6 +23,7 @@
 namespace {
 
 using texample::Item;
+using Items = texample::BlockList<Item>;  // what a take holds (common/block_list.h)
 
 // The counters as the JS object stats() returns. Numbers are exact up to 2^53.
 v8::Local<v8::Object> StatsObject(const texample::StatsSnapshot& s) {
@@ -109,7 +111,7 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
 
   static constexpr size_t kMaxItemsPerWakeUp = 1000;  // the ThreadSafeFunction's figure
   texample::LockedQueue<Item> queue_;  // producers push, the main thread takes it whole
-  std::vector<Item> batch_;            // main thread: taken from queue_, handed over in slices
+  Items batch_;                        // main thread: taken from queue_, handed over in slices
   size_t next_ = 0;                    // main thread: the first item of batch_ not handed over
 };
 // excerpt-end: stream
@@ -258,8 +260,9 @@ bool Stream::DrainQueue() {
     next_ = 0;
     owner_->QueueDepth(batch_.size());
   }
-  const size_t count = std::min(batch_.size() - next_, kMaxItemsPerWakeUp);
-  if (count > 0) HandleProgressCallback(batch_.data() + next_, count);
+  // A slice lies within one of the queue's blocks: the callback takes a pointer and a count.
+  const size_t count = std::min(batch_.ContiguousFrom(next_), kMaxItemsPerWakeUp);
+  if (count > 0) HandleProgressCallback(&batch_[next_], count);
   next_ += count;
   if (next_ < batch_.size()) uv_async_send(&async);
   return count > 0;

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "block_list.h"
 #include "item_slots.h"
 #include "locked_queue.h"
 #include "loop_iteration.h"
@@ -34,6 +35,7 @@
 namespace {
 
 using texample::Item;
+using Items = texample::BlockList<Item>;  // what a take holds (common/block_list.h)
 using texample::StatsObject;
 
 // What start() asked for: the common options, and this chapter's two.
@@ -109,8 +111,9 @@ class Texample {
   bool Deliver(Napi::Env env);  // doorbell
   void ScheduleTurnEnd();       // doorbell
   void RingNextTurn();          // doorbell
-  bool CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
-                const std::vector<Item>& take, size_t end, uint64_t iteration);  // doorbell
+  // doorbell
+  bool CallEach(Napi::Env env, Napi::Object module, Napi::Function callback, const Items& take,
+                size_t end, uint64_t iteration);
 
   // Set at construction, read-only after: main thread.
   const Napi::Env env_;
@@ -137,18 +140,18 @@ class Texample {
   uint64_t called_ = 0;  // items CallJs had with an env (doorbell: Drain handled), this stream
   uint64_t wakeup_iteration_ = 0;  // the loop iteration of the current wake-up
 #ifdef TEXAMPLE_DOORBELL
-  std::deque<std::vector<Item>> takes_;  // taken from queue_, oldest first, not all delivered
-  size_t next_ = 0;                      // takes_.front()[next_] is delivered next
-  bool count_given_back_ = false;        // the stream's thread count, by Drain
-  uint64_t backlog_ = 0;                 // items in takes_ not delivered yet
-  std::vector<Item> spare_;              // empty, reserved: queue_'s buffer after the next take
-  uint64_t turn_budget_ = UINT64_MAX;    // items one loop turn may deliver
-  uint64_t turn_used_ = 0;               // items delivered since this loop turn began
-  bool turn_end_scheduled_ = false;      // TurnEnd() is queued with setImmediate
-  bool ring_deferred_ = false;           // TurnEnd() rings: the backlog waits for the next turn
-  uint64_t stream_ = 0;                  // counts streams: a TurnEnd() of an older one is ignored
-  Napi::FunctionReference next_turn_;    // setImmediate, from doorbell.js (UseNextTurn)
-  Napi::FunctionReference turn_end_;     // what it calls: TurnEnd(), made at load
+  std::deque<Items> takes_;            // taken from queue_, oldest first, not all delivered
+  size_t next_ = 0;                    // takes_.front()[next_] is delivered next
+  bool count_given_back_ = false;      // the stream's thread count, by Drain
+  uint64_t backlog_ = 0;               // items in takes_ not delivered yet
+  Items spare_;                        // a delivered take: its blocks go to queue_ at the next take
+  uint64_t turn_budget_ = UINT64_MAX;  // items one loop turn may deliver
+  uint64_t turn_used_ = 0;             // items delivered since this loop turn began
+  bool turn_end_scheduled_ = false;    // TurnEnd() is queued with setImmediate
+  bool ring_deferred_ = false;         // TurnEnd() rings: the backlog waits for the next turn
+  uint64_t stream_ = 0;                // counts streams: a TurnEnd() of an older one is ignored
+  Napi::FunctionReference next_turn_;  // setImmediate, from doorbell.js (UseNextTurn)
+  Napi::FunctionReference turn_end_;   // what it calls: TurnEnd(), made at load
 #endif
   texample::DeliveryCounter counter_;
   Napi::ObjectReference module_;
@@ -338,11 +341,7 @@ void Texample::Drain(Napi::Env env) {
   queue_.TakeAll(spare_);
   if (!spare_.empty()) {
     backlog_ += spare_.size();
-    takes_.push_back(std::move(spare_));
-    spare_ = std::vector<Item>();
-    // Twice the last take: the next one most likely fits, so a producer never copies the buffer
-    // to grow it while it holds the lock (a copy, and page faults, the main thread waits for).
-    spare_.reserve(2 * takes_.back().size());
+    takes_.push_back(std::move(spare_));  // leaves spare_ empty, without blocks
   }
   if (backlog_ != 0 && state_ == State::kRunning && !Deliver(env)) return;  // no JS can run here
   if (state_ != State::kRunning) return;  // stop(), even from the callback, or a teardown
@@ -365,12 +364,13 @@ bool Texample::Deliver(Napi::Env env) {
   Napi::Function callback = LookUpCallback(module);
   uint64_t budget = turn_budget_ - turn_used_;
   while (budget != 0 && backlog_ != 0 && state_ == State::kRunning) {
-    std::vector<Item>& take = takes_.front();
+    Items& take = takes_.front();
     const size_t end = next_ + std::min<uint64_t>({budget, take.size() - next_, kItemsPerCall});
     budget -= end - next_;
     turn_used_ += end - next_;
     if (!CallEach(env, module, callback, take, end, iteration)) return false;
-    if (next_ == take.size()) {  // freed: malloc hands the memory to a later reserve()
+    if (next_ == take.size()) {  // its blocks go back to queue_ at the next take
+      spare_ = std::move(take);
       takes_.pop_front();
       next_ = 0;
     }
@@ -383,7 +383,7 @@ bool Texample::Deliver(Napi::Env env) {
 // the callback is reported as 'uncaughtException', and delivery goes on with the next item.
 // Returns false when JS can no longer run here (the environment is going away).
 bool Texample::CallEach(Napi::Env env, Napi::Object module, Napi::Function callback,
-                        const std::vector<Item>& take, size_t end, uint64_t iteration) {
+                        const Items& take, size_t end, uint64_t iteration) {
   const size_t first = next_;
   size_t delivered = 0;
   bool js_runs = true;
@@ -645,10 +645,10 @@ void Texample::Finalize(Napi::Env env) {
   counter_.Dropped(producers_.Sent() - producers_.Refused() - called_);
   slots_.Clear();  // no slot is read again: the null-env calls do not look at theirs
 #ifdef TEXAMPLE_DOORBELL
-  std::vector<Item> left;  // what no call will deliver, counted above; every buffer is freed
+  Items left;  // what no call will deliver, counted above; all freed
   queue_.TakeAll(left);
   takes_.clear();
-  spare_ = std::vector<Item>();
+  spare_ = Items();
   next_ = 0;
   backlog_ = 0;
 #endif

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "block_list.h"
 #include "library/feed.h"
 #include "loop_iteration.h"
 #include "producer.h"  // Item, StampClockOffsetNs
@@ -39,6 +40,7 @@
 namespace {
 
 using texample::Item;
+using Items = texample::BlockList<Item>;  // what a take holds (common/block_list.h)
 
 // One answer of the library to texample.request(), as it travels to the main thread.
 struct Reply {
@@ -66,7 +68,7 @@ class Gate {
   int OfferReply(const Reply& reply);
 
   // Main thread, answering a ring: everything queued, and whether the library reported the end.
-  void TakeAll(std::vector<Item>& items, std::vector<Reply>& replies, bool& ended);
+  void TakeAll(Items& items, std::vector<Reply>& replies, bool& ended);
   void RingAgain();  // main thread: items are left after a drain, and nothing marks the turn
   void HoldRing();   // main thread: items are left, and their ring waits for the next turn
   void RingHeld();   // main thread, in the next turn: the ring HoldRing() held back
@@ -93,7 +95,7 @@ class Gate {
   napi_threadsafe_function function_;  // null once closed: the gate is open while it is set
   bool ring_pending_ = false;          // a ring is queued, or held back (HoldRing); not answered
   bool ended_ = false;                 // the library reported the end of the stream
-  std::vector<Item> items_;
+  Items items_;                        // in blocks: a push never copies the backlog under mutex_
   std::vector<Reply> replies_;
   uint64_t accepted_ = 0;
   uint64_t late_ = 0;
@@ -169,9 +171,10 @@ bool Gate::RingLocked() {
 }
 // excerpt-end: offer
 
-void Gate::TakeAll(std::vector<Item>& items, std::vector<Reply>& replies, bool& ended) {
+void Gate::TakeAll(Items& items, std::vector<Reply>& replies, bool& ended) {
   const std::unique_lock<std::mutex> lock = LockForMainThread();
   ring_pending_ = false;
+  items.clear();  // its blocks become the gate's
   items.swap(items_);
   replies.swap(replies_);
   ended = ended_;
@@ -229,7 +232,7 @@ void Gate::Forget() {
 uint64_t Gate::DiscardQueued() {
   std::lock_guard<std::mutex> lock(mutex_);
   const uint64_t items = items_.size();
-  items_ = std::vector<Item>();
+  items_ = Items();
   replies_ = std::vector<Reply>();
   return items;
 }
@@ -401,13 +404,13 @@ class Texample {
   feed_subscription* subscription_ = nullptr;  // until unsubscribed
   bool stop_at_once_ = false;
   bool stamp_ = false;
-  std::deque<std::vector<Item>> takes_;  // taken from the gate, oldest first, not all handled
-  size_t next_ = 0;                      // takes_.front()[next_] is handled next
-  uint64_t backlog_ = 0;                 // items in takes_ not handled yet
-  std::vector<Item> take_;               // the gate's buffer after the next take
-  std::vector<Reply> replies_;           // likewise
-  bool ended_ = false;    // the library reported the end, and the gate was drained since
-  uint64_t handled_ = 0;  // items taken and delivered or dropped, this stream
+  std::deque<Items> takes_;     // taken from the gate, oldest first, not all handled
+  size_t next_ = 0;             // takes_.front()[next_] is handled next
+  uint64_t backlog_ = 0;        // items in takes_ not handled yet
+  Items take_;                  // a handled take: its blocks go to the gate at the next take
+  std::vector<Reply> replies_;  // likewise
+  bool ended_ = false;          // the library reported the end, and the gate was drained since
+  uint64_t handled_ = 0;        // items taken and delivered or dropped, this stream
   uint64_t turn_budget_ = UINT64_MAX;  // items one loop turn may deliver (turnBudget)
   uint64_t turn_used_ = 0;             // items delivered since this loop turn began
   bool turn_end_scheduled_ = false;    // TurnEnd() is queued with setImmediate
@@ -537,10 +540,7 @@ void Texample::Drain(napi_env env) {
   ended_ = ended_ || ended;
   if (!take_.empty()) {  // kept as taken, never copied: a producer faster than JS piles up here
     backlog_ += take_.size();
-    takes_.push_back(std::move(take_));
-    take_ = std::vector<Item>();
-    take_.reserve(2 *
-                  takes_.back().size());  // the next take most likely fits: no copy under the lock
+    takes_.push_back(std::move(take_));  // leaves take_ empty, without blocks
   }
   if (state_ != State::kRunning) return;  // stop(), a teardown: Finalize() counts what is left
   napi_handle_scope scope;
@@ -600,7 +600,8 @@ bool Texample::CallEach(napi_env env, napi_value module, napi_value callback, ui
                 CallIntoJs(callback, module, stamp_ ? 2 : 1, argv);
       if (js_runs) ++delivered;  // else this item is dropped, and Finalize() counts the rest
     }
-    if (next_ == takes_.front().size()) {  // freed: malloc hands the memory to a later reserve()
+    if (next_ == takes_.front().size()) {  // its blocks go back to the gate at the next take
+      take_ = std::move(takes_.front());
       takes_.pop_front();
       next_ = 0;
     }

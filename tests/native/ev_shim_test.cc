@@ -194,10 +194,11 @@ TEST_F(EvShimTest, SendsFromManyThreadsDeliverEveryItemOnce) {
   texample::LockedQueue<Entry> queue;
   std::vector<uint32_t> next(kThreads, 0);
   uint64_t drained = 0, out_of_order = 0;
-  std::vector<Entry> batch;
+  texample::BlockList<Entry> batch;
   probe_.on_callback = [&](ev_async*) {
     queue.TakeAll(batch);  // sends coalesce: take everything, not one item per callback
-    for (const Entry& entry : batch) {
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const Entry& entry = batch[k];
       if (entry.seq != next[entry.thread]) ++out_of_order;
       next[entry.thread] = entry.seq + 1;
       ++drained;

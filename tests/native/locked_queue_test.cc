@@ -11,12 +11,19 @@
 namespace texample {
 namespace {
 
+template <class T>
+std::vector<T> ToVector(const BlockList<T>& list) {
+  std::vector<T> out;
+  for (size_t k = 0; k < list.size(); ++k) out.push_back(list[k]);
+  return out;
+}
+
 TEST(LockedQueueTest, PushReportsOnlyTheEmptyToNonEmptyTransition) {
   LockedQueue<int> queue;
   EXPECT_TRUE(queue.Push(1));
   EXPECT_FALSE(queue.Push(2));
   EXPECT_FALSE(queue.Push(3));
-  std::vector<int> out;
+  BlockList<int> out;
   queue.TakeAll(out);
   EXPECT_TRUE(queue.Push(4));
   EXPECT_FALSE(queue.Push(5));
@@ -25,24 +32,26 @@ TEST(LockedQueueTest, PushReportsOnlyTheEmptyToNonEmptyTransition) {
 TEST(LockedQueueTest, TakeAllReturnsEverythingInFifoOrder) {
   LockedQueue<int> queue;
   for (int i = 0; i < 100; ++i) queue.Push(i);
-  std::vector<int> out = {-1, -2};  // stale contents must not survive
+  BlockList<int> out;
+  out.push_back(-1);  // stale contents must not survive
+  out.push_back(-2);
   queue.TakeAll(out);
   std::vector<int> expected(100);
   std::iota(expected.begin(), expected.end(), 0);
-  EXPECT_EQ(out, expected);
+  EXPECT_EQ(ToVector(out), expected);
 }
 
 TEST(LockedQueueTest, TakeAllLeavesTheQueueEmpty) {
   LockedQueue<int> queue;
   queue.Push(1);
   queue.Push(2);
-  std::vector<int> out;
+  BlockList<int> out;
   queue.TakeAll(out);
   queue.TakeAll(out);
   EXPECT_TRUE(out.empty());
   EXPECT_TRUE(queue.Push(3));
   queue.TakeAll(out);
-  EXPECT_EQ(out, std::vector<int>{3});
+  EXPECT_EQ(ToVector(out), std::vector<int>{3});
 }
 
 TEST(LockedQueueTest, ConcurrentProducersDeliverEveryItemOnceInPerProducerOrder) {
@@ -66,11 +75,12 @@ TEST(LockedQueueTest, ConcurrentProducersDeliverEveryItemOnceInPerProducerOrder)
 
   std::vector<uint32_t> next(kProducers, 0);
   uint64_t received = 0, non_empty_batches = 0, out_of_order = 0;
-  std::vector<Entry> batch;
+  BlockList<Entry> batch;
   auto drain = [&] {
     queue.TakeAll(batch);
     if (!batch.empty()) ++non_empty_batches;
-    for (const Entry& entry : batch) {
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const Entry& entry = batch[k];
       if (entry.seq != next[entry.producer]) ++out_of_order;
       next[entry.producer] = entry.seq + 1;
       ++received;
@@ -85,6 +95,40 @@ TEST(LockedQueueTest, ConcurrentProducersDeliverEveryItemOnceInPerProducerOrder)
   for (unsigned p = 0; p < kProducers; ++p) EXPECT_EQ(next[p], kPerProducer) << "producer " << p;
   // Each non-empty batch starts with the one item that found the queue empty.
   EXPECT_EQ(first_pushes.load(), non_empty_batches);
+}
+
+// Items past several blocks keep their order and values; ContiguousFrom ends at a block's end.
+TEST(BlockListTest, ManyBlocksKeepOrderAndTellWhereABlockEnds) {
+  BlockList<uint64_t> list;
+  constexpr size_t kBlock = BlockList<uint64_t>::kBlockItems;
+  const size_t n = 3 * kBlock + 5;
+  for (size_t k = 0; k < n; ++k) list.push_back(k * 7);
+  ASSERT_EQ(list.size(), n);
+  for (size_t k = 0; k < n; ++k) ASSERT_EQ(list[k], k * 7) << k;
+  EXPECT_EQ(list.ContiguousFrom(0), kBlock);
+  EXPECT_EQ(list.ContiguousFrom(kBlock - 1), 1u);
+  EXPECT_EQ(list.ContiguousFrom(3 * kBlock), 5u);
+  EXPECT_EQ(&list[kBlock - 1] + 1, &list[kBlock - 1] + list.ContiguousFrom(kBlock - 1));
+  list.clear();  // keeps the blocks: the same memory is written again
+  const uint64_t* first = &list[0];
+  list.push_back(42);
+  EXPECT_EQ(&list[0], first);
+  EXPECT_EQ(list.size(), 1u);
+}
+
+TEST(BlockListTest, AMovedFromListIsEmpty) {
+  BlockList<int> a;
+  for (int k = 0; k < 10; ++k) a.push_back(k);
+  BlockList<int> b(std::move(a));
+  EXPECT_EQ(b.size(), 10u);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): the point of the test
+  a.push_back(5);
+  EXPECT_EQ(ToVector(a), std::vector<int>{5});
+  BlockList<int> c;
+  c = std::move(b);
+  EXPECT_EQ(c.size(), 10u);
+  EXPECT_EQ(b.size(), 0u);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(c[9], 9);
 }
 
 }  // namespace
