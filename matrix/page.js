@@ -43,7 +43,8 @@ function benchText(target, runtime) {
 function runsText() {
   const runs = results.runs ?? [{ generated: results.generated, seconds: results.seconds }];
   if (runs.length === 1) return `Run ${runs[0].generated.slice(0, 10)}, ${runs[0].seconds} s in all.`;
-  const each = runs.map((run) => `${run.runtimes.map((id) => label(results.runtimes[id])).join(', ')}: run ${run.generated.slice(0, 10)}, ${run.seconds} s`);
+  const only = (run) => (run.chapters ? ` (chapters ${run.chapters.map((c) => c.slice(0, 2)).join(', ')} only)` : '');
+  const each = runs.map((run) => `${run.runtimes.map((id) => label(results.runtimes[id])).join(', ')}: run ${run.generated.slice(0, 10)}${only(run)}, ${run.seconds} s`);
   return `From ${runs.length} runs (${each.join('; ')}).`;
 }
 

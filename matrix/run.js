@@ -352,22 +352,37 @@ async function bench(results, runtime, targets) {
 function update(before, now) {
   const ran = new Set(now.runs[0].runtimes);
   const ranHost = RUNTIMES.some((r) => r.kind === 'node' && !r.arch);
-  const keep = (object) => Object.fromEntries(Object.entries(object ?? {}).filter(([key]) => !ran.has(key.split('|').at(-1))));
+  // A run narrowed by CHAPTERS replaces only those chapters' cells of the runtimes it ran: a
+  // "chapter|runtime" key of another chapter is kept from the run before.
+  const chaptersNow = now.runs[0].chapters;
+  const rerun = (key) => {
+    const [name, runtime] = key.includes('|') ? key.split('|') : [null, key];
+    return ran.has(runtime) && (!chaptersNow || name === null || chaptersNow.includes(name.split('/')[0]));
+  };
+  const keep = (object) => Object.fromEntries(Object.entries(object ?? {}).filter(([key]) => !rerun(key)));
+  // An earlier run still names a runtime this run ran when some of its cells are kept.
+  const stillFrom = (run) => (id) => !ran.has(id) || (chaptersNow && (!run.chapters || run.chapters.some((c) => !chaptersNow.includes(c))));
   const runs = (before.runs ?? [{ generated: before.generated, seconds: before.seconds, runtimes: Object.keys(before.runtimes) }])
-    .map((run) => ({ ...run, runtimes: run.runtimes.filter((id) => !ran.has(id)) }))
+    .map((run) => ({ ...run, runtimes: run.runtimes.filter(stillFrom(run)) }))
     .filter((run) => run.runtimes.length);
+  const byFile = (list) => new Map(list.map((b) => [b.file, b]));
   return {
     ...now,
     runs: [...runs, ...now.runs],
     casesRun: before.casesRun === now.casesRun ? now.casesRun : `${before.casesRun} (earlier run), ${now.casesRun} (this run)`,
-    runtimes: { ...keep(before.runtimes), ...now.runtimes },
-    builds: [...before.builds.filter((b) => !ran.has(b.runtime)), ...now.builds],
-    nodeApiBinaries: ranHost ? now.nodeApiBinaries : before.nodeApiBinaries,
+    runtimes: { ...before.runtimes, ...now.runtimes },
+    builds: [...before.builds.filter((b) => !rerun(`${b.chapter.split('/')[1]}|${b.runtime}`) && !now.builds.some((n) => n.runtime === b.runtime && n.chapter === b.chapter)), ...now.builds],
+    nodeApiBinaries: ranHost ? [...new Map([...byFile(before.nodeApiBinaries), ...byFile(now.nodeApiBinaries)]).values()] : before.nodeApiBinaries,
     cells: { ...keep(before.cells), ...now.cells },
-    floors: { ...keep(before.floors), ...now.floors },
+    floors: { ...before.floors, ...now.floors },
     bench: { ...keep(before.bench), ...now.bench },
     suiteErrors: [...(before.suiteErrors ?? []).filter((e) => !ran.has(e.runtime)), ...now.suiteErrors],
-    arm64: { ...keep(before.arm64), ...now.arm64 },
+    arm64: Object.fromEntries(
+      Object.entries({ ...before.arm64, ...now.arm64 }).map(([id, arm]) => [
+        id,
+        chaptersNow && now.arm64[id] ? { ...before.arm64?.[id], ...arm, tests: { ...before.arm64?.[id]?.tests, ...arm.tests } } : arm,
+      ]),
+    ),
     litmus: now.litmus ?? before.litmus,
   };
 }
@@ -416,7 +431,9 @@ async function main() {
   // Throughput and latency through qemu-user measure the emulator: no harness jobs on arm64.
   if (!SKIP.includes('bench')) for (const runtime of RUNTIMES.filter((r) => !r.arch)) await bench(results, runtime, targets);
   results.seconds = Math.round((Date.now() - started) / 1000);
-  results.runs = [{ generated: results.generated, seconds: results.seconds, runtimes: RUNTIMES.map((r) => r.id) }];
+  const chapters = [...new Set(targets.map((t) => t.name.split('/')[0]))];
+  const narrowed = process.env.CHAPTERS ? { chapters } : {};
+  results.runs = [{ generated: results.generated, seconds: results.seconds, runtimes: RUNTIMES.map((r) => r.id), ...narrowed }];
   const written = process.env.MATRIX_UPDATE && fs.existsSync(RESULTS) ? update(JSON.parse(fs.readFileSync(RESULTS, 'utf8')), results) : results;
   fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
   fs.writeFileSync(RESULTS, `${JSON.stringify(written, null, 2)}\n`);
