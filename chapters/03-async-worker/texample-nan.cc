@@ -95,6 +95,8 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
   void WorkComplete() override;
   void HandleOKCallback() override;
   void HandleErrorCallback() override;
+  void Take();           // main thread
+  void NoteIfDrained();  // main thread
 
   Texample* const owner_;  // outlives the stream: its teardown waits for ~Stream
   const texample::StreamOptions options_;
@@ -108,6 +110,7 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
   bool stop_requested_ = false;     // guarded by mutex_
   bool producers_started_ = false;  // guarded by mutex_
   bool producers_done_ = false;     // guarded by mutex_
+  bool drained_ = false;            // guarded by mutex_: the main thread took the last item
 
   static constexpr size_t kMaxItemsPerWakeUp = 1000;  // the ThreadSafeFunction's figure
   texample::LockedQueue<Item> queue_;  // producers push, the main thread takes it whole
@@ -201,6 +204,13 @@ void Stream::Execute(const ExecutionProgress& progress) {
   producers_done_cv_.wait(lock, [this] { return producers_done_; });
   lock.unlock();
   producers_.StopAndJoin();  // they have finished; this only reaps the threads
+  // Then until the main thread has taken the last item, or a stop: once Execute returns, nan's
+  // WorkComplete hands over everything still queued in one loop turn, which behind a flood would
+  // hold the loop for as long as that backlog takes. One send, in case the producers' sends all
+  // coalesced into wake-ups that came before the end.
+  uv_async_send(&async);
+  lock.lock();
+  producers_done_cv_.wait(lock, [this] { return drained_ || stop_requested_; });
 }
 
 // Any thread. Producers stop before their next item; Execute then returns.
@@ -208,6 +218,7 @@ void Stream::RequestStop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stop_requested_ = true;
   if (producers_started_) producers_.RequestStop();
+  producers_done_cv_.notify_one();  // Execute may be waiting for the main thread's last take
 }
 
 uint64_t Stream::Sent() {
@@ -255,17 +266,42 @@ void Stream::WorkProgress() { owner_->WakeUp(this); }
 // the loop runs timers, I/O and a worker's termination before the next slice. Order is kept.
 // Returns whether it handed anything over.
 bool Stream::DrainQueue() {
-  if (next_ == batch_.size()) {
-    queue_.TakeAll(batch_);
-    next_ = 0;
-    owner_->QueueDepth(batch_.size());
-  }
+  if (next_ == batch_.size()) Take();
   // A slice lies within one of the queue's blocks: the callback takes a pointer and a count.
   const size_t count = std::min(batch_.ContiguousFrom(next_), kMaxItemsPerWakeUp);
   if (count > 0) HandleProgressCallback(&batch_[next_], count);
   next_ += count;
-  if (next_ < batch_.size()) uv_async_send(&async);
+  if (next_ < batch_.size()) {
+    uv_async_send(&async);
+  } else {
+    NoteIfDrained();
+  }
   return count > 0;
+}
+
+void Stream::Take() {
+  queue_.TakeAll(batch_);
+  next_ = 0;
+  owner_->QueueDepth(batch_.size());
+}
+
+// Main thread, with everything taken so far handed over. Once the producers are done, one more
+// take shows whether anything is left, and if nothing is, Execute may return. "Done" is read
+// before that take: a producer's last push happens before it reports done under mutex_, so the
+// take sees every item.
+void Stream::NoteIfDrained() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!producers_done_ || drained_) return;
+  }
+  Take();
+  if (!batch_.empty()) {
+    uv_async_send(&async);  // hand these over first
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  drained_ = true;
+  producers_done_cv_.notify_one();
 }
 
 void Stream::HandleProgressCallback(const Item* items, size_t count) {
