@@ -45,8 +45,9 @@ matrix-run: all bench-build matrix/node_modules/.package-lock.json
 matrix/node_modules/.package-lock.json: matrix/package.json matrix/package-lock.json
 	cd matrix && $(NPM) ci --force --no-audit --no-fund
 
-report: all bench-build ## measure every chapter, the floors and the alternatives; write docs/report/
+report: all bench-build ## measure every chapter, the floors, the alternatives and the loop under a flood; write docs/report/
 	$(NODE) bench/harness.js
+	$(NODE) bench/flood.js
 	$(NODE) bench/report.js
 
 flood: all ## the loop under a flood: timer gaps and I/O round trips per chapter, with and without turnBudget

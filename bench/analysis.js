@@ -65,6 +65,19 @@ function bootstrapRatio(numerator, denominator, { resamples = BOOTSTRAP_RESAMPLE
   return { median: median(a) / median(b), lo: quantileSorted(ratios, 0.025), hi: quantileSorted(ratios, 0.975), n: Math.min(a.length, b.length) };
 }
 
+// The difference of the medians of two sets of runs, with its bootstrap interval (both sides
+// resampled independently). null when either side is empty.
+function bootstrapDifference(minuend, subtrahend, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const a = finite(minuend);
+  const b = finite(subtrahend);
+  if (a.length === 0 || b.length === 0) return null;
+  const random = seededRandom(seed);
+  const differences = [];
+  for (let r = 0; r < resamples; r++) differences.push(median(resample(a, random)) - median(resample(b, random)));
+  differences.sort((x, y) => x - y);
+  return { median: median(a) - median(b), lo: quantileSorted(differences, 0.025), hi: quantileSorted(differences, 0.975), n: Math.min(a.length, b.length) };
+}
+
 // A latency percentile over several processes' samples: the percentile of all samples pooled,
 // with an interval that resamples the processes, then the samples within each.
 function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
@@ -492,6 +505,7 @@ module.exports = {
   quantileSorted,
   bootstrapMedian,
   bootstrapRatio,
+  bootstrapDifference,
   bootstrapPercentile,
   overlaps,
   bestWithTies,

@@ -86,4 +86,16 @@ function collectEnvironment() {
   };
 }
 
-module.exports = { collectEnvironment, osName, compilerVersion, packageVersion };
+// The commit measured, and whether the tree had changes on top of it.
+function gitCommit() {
+  try {
+    const run = (args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const hash = run(['rev-parse', 'HEAD']);
+    const dirty = run(['status', '--porcelain', '--untracked-files=no', '--', 'chapters', 'common', 'bench']) !== '';
+    return { hash, date: run(['show', '-s', '--format=%cI', 'HEAD']), dirty };
+  } catch {
+    return null;
+  }
+}
+
+module.exports = { collectEnvironment, gitCommit, osName, compilerVersion, packageVersion };

@@ -6,30 +6,46 @@
 //   - a 1 ms setInterval, whose gaps between ticks are recorded (p50, p99, max);
 //   - perf_hooks.monitorEventLoopDelay at 1 ms resolution (p50, p99, max);
 //   - an I/O round trip through the loop: every tick of that interval sends 8 bytes to a loopback
-//     (127.0.0.1) TCP echo server in a child process, unless the previous ping is still out, and
-//     records the time until the echo's data callback runs (p50, p99).
-// When the stream ends, the gap since the last tick and a ping still out are recorded as they
+//     (127.0.0.1) TCP echo server, unless the previous ping is still out, and records the time
+//     until the echo's data callback runs (p50, p99). The server runs in this script's own
+//     process, whose loop has nothing else to do while a child runs.
+// Before the flood, in the same process, the same stream with no probe at all ("bare"; only for
+// the targets that take a budget): the throughput the budget's cost is judged by. With probes, a
+// chapter that lets the loop turn also does the probes' timer and I/O work, which a chapter
+// holding the loop never does.
+// After the flood, in the same process and with fresh probes, one paced stream per rate of `rates` (the
+// harness's sweep rates), each lasting about pacedMs: the loop at rates a chapter keeps up with.
+// Paced streams run for the default budget only.
+// When a stream ends, the gap since the last tick and a ping still out are recorded as they
 // stand: a loop held for the whole flood would otherwise show no gap at all. The event-loop delay
 // histogram has no such correction: it samples on a timer of its own, and misses a stall at the
 // end. The same probes with no stream at all ("idle", for idle-ms) run in the same rounds. Targets
 // that take the turnBudget option (common/turn-budget.js) run twice: "before", turnBudget:
 // Infinity (every wake-up delivers everything it takes) and "after", the default budget. Each
 // round runs every configuration once, in an order rotated from round to round; the summary
-// gives the median of the rounds with the range (lowest–highest).
+// gives the median of the rounds with the range (lowest–highest); bench/flood-report.js turns the
+// runs into the report's section, its chart and its targets, with bootstrap intervals.
+// The callback adds each item into a Float64Array, as the floors' callbacks do (bench/run-one.js):
+// a `sum += i` on a closure variable allocates a heap number per call past 2^31, and the
+// scavenges that follow would be the callback's pauses, not the wake-up mechanism's.
 //   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 100000] [--idle-ms 500]
+//                       [--rates 10000,100000,1000000] [--paced-ms 200]
 //                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
 //                       [--out FILE]
-// Prints a table; writes every run and the summary as JSON to FILE (default
-// bench/results/flood.json). Targets: every chapter and variant the harness measures (chapter 0
-// aside); a name in --targets selects that target exactly, or every target under a chapter.
+// Prints a progress line per round and a table; writes every run and the summary as JSON to FILE
+// (default bench/results/flood.json, which make report reads; a run narrowed by --targets, as the
+// chapters' pages run it, writes bench/results/flood-<targets>.json instead). Targets: every chapter and variant the harness measures
+// (chapter 0 aside); a name in --targets selects that target exactly, or every target under a
+// chapter. --rates '' runs no paced streams.
 // Each process is bounded: the flood by `count`, the process by a time-out that kills it.
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { chapterTargets } = require('../common/chapters');
-const { collectEnvironment } = require('./environment');
+const { collectEnvironment, gitCommit } = require('./environment');
 
 const RUN_TIMEOUT_MS = 120_000; // only so that a hang ends the run, not the whole experiment
 const MS = 1e6;
@@ -44,7 +60,9 @@ function parseArgs(argv) {
     idleMs: 500,
     targets: null,
     budgets: ['before', 'after'],
-    out: path.join(__dirname, 'results', 'flood.json'),
+    rates: [1e4, 1e5, 1e6],
+    pacedMs: 200,
+    out: null,
   };
   const integer = (name, text, min) => {
     const value = Number(text);
@@ -62,8 +80,14 @@ function parseArgs(argv) {
     else if (flag === '--idle-ms') options.idleMs = integer('idle-ms', value, 1);
     else if (flag === '--targets') options.targets = value.split(',').filter(Boolean);
     else if (flag === '--budgets') options.budgets = value.split(',').filter(Boolean);
+    else if (flag === '--rates') options.rates = value.split(',').filter(Boolean).map((rate) => integer('rates', rate, 1));
+    else if (flag === '--paced-ms') options.pacedMs = integer('paced-ms', value, 1);
     else if (flag === '--out') options.out = path.resolve(value);
     else throw new TypeError(`unknown argument ${flag} (see the header of bench/flood.js)`);
+  }
+  if (options.out === null) {
+    const narrowed = options.targets ? `-${options.targets.join('+').replaceAll('/', '_')}` : '';
+    options.out = path.join(__dirname, 'results', `flood${narrowed}.json`);
   }
   for (const budget of options.budgets) {
     if (!['before', 'after'].includes(budget)) throw new RangeError(`--budgets: 'before' or 'after', got ${budget}`);
@@ -89,27 +113,16 @@ function summarize(valuesNs) {
   };
 }
 
-// The echo server's process: prints its port, echoes every byte, ends with its parent's pipe.
-function echoServer() {
+// The loopback echo server, in this script's own process: it echoes every byte.
+function startEchoServer() {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
     socket.pipe(socket);
     socket.on('error', () => {});
   });
-  server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.resume();
-}
-
-function startEchoServer() {
-  const child = spawn(process.execPath, [__filename, '--echo-server'], { stdio: ['pipe', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    let text = '';
-    child.on('error', reject);
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\n')) resolve({ child, port: Number(text.trim()) });
-    });
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 
@@ -162,9 +175,25 @@ function startProbes(socket) {
   };
 }
 
+// Probes around one stream: its figures, and the stream's own.
+async function probedStream(texample, socket, options) {
+  const stop = startProbes(socket);
+  const began = nowNs();
+  const stats = await texample.start(options);
+  const streamMs = (nowNs() - began) / MS;
+  return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000), ...stop(), stats };
+}
+
+// The same stream with no probe: what the budget's cost is judged by.
+async function bareStream(texample, options) {
+  const began = nowNs();
+  const stats = await texample.start(options);
+  const streamMs = (nowNs() - began) / MS;
+  return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000) };
+}
+
 async function runOne(config) {
-  const { child, port } = await startEchoServer();
-  const socket = await connect(port);
+  const socket = await connect(config.port);
   let result;
   if (config.modulePath === null) {
     const stop = startProbes(socket);
@@ -174,25 +203,22 @@ async function runOne(config) {
   } else {
     const texample = require(config.modulePath);
     const options = { ...config.startOptions, ...config.budgetOptions, rate: 0, producers: 1 };
-    let sum = 0;
+    const sum = new Float64Array(1);
     texample.callback = (i) => {
-      sum += i;
+      sum[0] += i;
     };
     if (config.warmup > 0) await texample.start({ ...options, count: config.warmup });
-    const stop = startProbes(socket);
-    const began = nowNs();
-    const stats = await texample.start({ ...options, count: config.count });
-    const streamMs = (nowNs() - began) / MS;
-    result = {
-      streamMs,
-      itemsPerSecond: stats.delivered / (streamMs / 1000),
-      ...stop(),
-      stats,
-      checksum: sum > 0,
-    };
+    const bare = config.budget === '-' ? null : await bareStream(texample, { ...options, count: config.count });
+    result = await probedStream(texample, socket, { ...options, count: config.count });
+    if (bare) result.bare = bare;
+    result.paced = [];
+    for (const rate of config.rates) {
+      const count = Math.max(1, Math.round((rate * config.pacedMs) / 1000));
+      result.paced.push({ rate, ...(await probedStream(texample, socket, { ...options, rate, count })) });
+    }
+    result.checksum = sum[0] > 0;
   }
   socket.destroy();
-  child.stdin.end();
   return result;
 }
 
@@ -216,15 +242,17 @@ function configurations(options) {
   for (const target of chapterTargets()) {
     if (target.bench === false || !selected(target.name)) continue;
     const base = { name: target.name, modulePath: target.modulePath, startOptions: target.startOptions };
-    const common = { count: options.count, warmup: options.warmup };
+    const common = { count: options.count, warmup: options.warmup, pacedMs: options.pacedMs };
+    const paced = { rates: options.rates };
+    const unpacedOnly = { rates: [] };
     if (!takesTurnBudget(target.modulePath)) {
-      configs.push({ ...base, ...common, budget: '-', budgetOptions: {} });
+      configs.push({ ...base, ...common, ...paced, budget: '-', budgetOptions: {} });
       continue;
     }
     if (options.budgets.includes('before')) {
-      configs.push({ ...base, ...common, budget: 'before', budgetOptions: { turnBudget: Infinity } });
+      configs.push({ ...base, ...common, ...unpacedOnly, budget: 'before', budgetOptions: { turnBudget: Infinity } });
     }
-    if (options.budgets.includes('after')) configs.push({ ...base, ...common, budget: 'after', budgetOptions: {} });
+    if (options.budgets.includes('after')) configs.push({ ...base, ...common, ...paced, budget: 'after', budgetOptions: {} });
   }
   return configs;
 }
@@ -259,6 +287,7 @@ function medianAndRange(values) {
 const FIGURES = {
   streamMs: (r) => r.streamMs,
   itemsPerSecond: (r) => r.itemsPerSecond,
+  bareItemsPerSecond: (r) => r.bare?.itemsPerSecond,
   maxItemsPerWakeup: (r) => r.stats?.maxItemsPerWakeup,
   gapP50: (r) => r.gaps.p50,
   gapP99: (r) => r.gaps.p99,
@@ -270,11 +299,19 @@ const FIGURES = {
   ioP99: (r) => r.ioRoundTrip.p99,
 };
 
+function figuresOf(runs) {
+  const figures = {};
+  for (const [name, read] of Object.entries(FIGURES)) figures[name] = medianAndRange(runs.map(read));
+  return figures;
+}
+
 function summary(config, runs) {
   const good = runs.filter((r) => !r.failed);
-  const figures = {};
-  for (const [name, read] of Object.entries(FIGURES)) figures[name] = medianAndRange(good.map(read));
-  return { name: config.name, budget: config.budget, runs: good.length, failed: runs.length - good.length, figures };
+  const paced = (config.rates ?? []).map((rate) => ({
+    rate,
+    figures: figuresOf(good.map((r) => r.paced?.find((p) => p.rate === rate)).filter(Boolean)),
+  }));
+  return { name: config.name, budget: config.budget, runs: good.length, failed: runs.length - good.length, figures: figuresOf(good), paced };
 }
 
 function show(figure, digits = 2) {
@@ -289,6 +326,7 @@ function printTable(summaries, options) {
     s.budget,
     show(s.figures.streamMs, 0),
     s.figures.itemsPerSecond ? show({ ...mapFigure(s.figures.itemsPerSecond, 1e-6) }, 1) : '-',
+    s.figures.bareItemsPerSecond ? show({ ...mapFigure(s.figures.bareItemsPerSecond, 1e-6) }, 1) : '-',
     show(s.figures.gapP50),
     show(s.figures.gapP99),
     show(s.figures.gapMax, 1),
@@ -296,7 +334,7 @@ function printTable(summaries, options) {
     show(s.figures.ioP50),
     show(s.figures.ioP99),
   ]);
-  const header = ['target', 'budget', 'stream ms', 'M items/s', 'gap p50 ms', 'gap p99 ms', 'gap max ms', 'delay p99 ms', 'I/O p50 ms', 'I/O p99 ms'];
+  const header = ['target', 'budget', 'stream ms', 'M items/s', 'bare M items/s', 'gap p50 ms', 'gap p99 ms', 'gap max ms', 'delay p99 ms', 'I/O p50 ms', 'I/O p99 ms'];
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
   console.log(
@@ -315,21 +353,31 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const configs = configurations(options);
   const runs = configs.map(() => []);
+  const loadAverageAtStart = os.loadavg().map((l) => +l.toFixed(2));
+  const started = Date.now();
+  const server = await startEchoServer();
+  const port = server.address().port;
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < configs.length; k++) {
       const index = (k + round) % configs.length; // rotated: no configuration always runs first
-      const result = await runChild(configs[index]);
+      const result = await runChild({ ...configs[index], port });
       runs[index].push({ round, ...result });
       if (result.failed) console.error(`${configs[index].name} (${configs[index].budget}): ${result.failed}`);
     }
+    const seconds = Math.round((Date.now() - started) / 1000);
+    console.log(`flood: round ${round + 1}/${options.rounds} done, ${configs.length} processes a round, ${seconds} s so far`);
   }
+  server.close();
   const summaries = configs.map((config, k) => summary(config, runs[k]));
   printTable(summaries, options);
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   const record = {
     experiment: 'flood',
+    startedAt: new Date(started).toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    commit: gitCommit(),
     options: { ...options, out: undefined },
-    environment: collectEnvironment(),
+    environment: { ...collectEnvironment(), loadAverageAtStart },
     summaries,
     runs: configs.map((config, k) => ({ config, runs: runs[k] })),
   };
@@ -337,9 +385,7 @@ async function main() {
   if (summaries.some((s) => s.failed > 0)) process.exitCode = 1;
 }
 
-if (process.argv[2] === '--echo-server') {
-  echoServer();
-} else if (process.argv[2] === '--child') {
+if (process.argv[2] === '--child') {
   const config = JSON.parse(process.argv[3], (key, value) => (value === 'Infinity' ? Infinity : value));
   runOne(config).then(
     (result) => process.stdout.write(`${JSON.stringify({ config: { name: config.name, budget: config.budget }, ...result })}\n`),

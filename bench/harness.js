@@ -11,7 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawn } = require('node:child_process');
 const { chapterTargets } = require('../common/chapters');
-const { collectEnvironment } = require('./environment');
+const { collectEnvironment, gitCommit } = require('./environment');
 const { rateLabel: rateName } = require('./charts');
 const { BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED } = require('./analysis');
 
@@ -389,18 +389,6 @@ function runNativeFloors() {
     return { error: String(error.message) };
   } finally {
     fs.rmSync(out, { force: true });
-  }
-}
-
-// The commit measured, and whether the tree had changes on top of it.
-function gitCommit() {
-  try {
-    const run = (args) => execFileSync('git', args, { cwd: path.join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const hash = run(['rev-parse', 'HEAD']);
-    const dirty = run(['status', '--porcelain', '--untracked-files=no', '--', 'chapters', 'common', 'bench']) !== '';
-    return { hash, date: run(['show', '-s', '--format=%cI', 'HEAD']), dirty };
-  } catch {
-    return null;
   }
 }
 

@@ -8,10 +8,12 @@ const { execFileSync } = require('node:child_process');
 const { summarize, decisions, ratio, targetList, P999_MIN_SAMPLES } = require('./analysis');
 const { label, targetsOf, cellText } = require('../matrix/summary');
 const charts = require('./charts');
+const flood = require('./flood-report');
 
 const ROOT = path.join(__dirname, '..');
 // RESULTS and REPORT_OUT in the environment read and write elsewhere (a smoke run, say).
 const RESULTS = process.env.RESULTS ?? path.join(__dirname, 'results', 'latest.json');
+const FLOOD_RESULTS = process.env.FLOOD_RESULTS ?? path.join(__dirname, 'results', 'flood.json');
 const OUT = process.env.REPORT_OUT ?? path.join(ROOT, 'docs', 'report');
 
 const us = (ns) => (Number.isFinite(ns) ? (ns / 1000).toFixed(ns < 10000 ? 1 : 0) : '—');
@@ -530,10 +532,10 @@ function runtimesSection() {
     ? 'matrix/results.json is not committed, so this page cannot say which chapters changed after the run.'
     : since.length === 0
       ? 'No file under chapters/ changed after that commit.'
-      : `Chapters changed after that commit (\`git log ${hash.slice(0, 12)}..HEAD -- chapters/\`), so these cells may not describe them:\n\n${since.map((line) => `- ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`).join('\n')}`;
+      : `${since.length} commit${since.length === 1 ? '' : 's'} changed chapters after that commit (\`git log ${hash.slice(0, 12)}..HEAD -- chapters/\`), so these cells may not describe them; the latest:\n\n${since.slice(0, 5).map((line) => `- ${line.length > 160 ? `${line.slice(0, 157)}…` : line}`).join('\n')}`;
   return (
     '## Across Node versions, Bun and Deno\n\n' +
-    `From \`make matrix\`, a run of its own: generated ${results.generated}, ${results.seconds} s, committed in ` +
+    `From \`make matrix\`, runs of its own (${(results.runs ?? [{ generated: results.generated, seconds: results.seconds }]).map((run) => `${run.generated.slice(0, 10)}${run.chapters ? ` chapters ${run.chapters.map((c) => c.slice(0, 2)).join(', ')}` : ''}${run.runtimes ? ` (${run.runtimes.join(', ')})` : ''}, ${run.seconds} s`).join('; ')}), committed in ` +
     `${hash ? `\`${hash.slice(0, 12)}\` (${date})` : '(not committed)'}. ${changed}\n\n` +
     'The contract cases each chapter passed under each runtime, "known" where a failure is traced to the ' +
     'runtime. [The portability page](../portability.md) has the throughput and latency per runtime, the ' +
@@ -612,9 +614,14 @@ function proseFigures({ rows, floor }, targets) {
 async function main() {
   const report = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
   const summary = summarize(report);
-  const targets = targetList(summary);
+  // bench/flood.js's runs (make report runs it after the harness).
+  const floodRuns = JSON.parse(fs.readFileSync(FLOOD_RESULTS, 'utf8'));
+  const floodSummary = flood.summarizeFlood(floodRuns, report.targets ?? []);
+  const floodTargets = flood.floodTargets(floodSummary);
+  const targets = [...targetList(summary).map((t) => ({ ...t, group: 'chapter 5' })), ...floodTargets];
   fs.mkdirSync(OUT, { recursive: true });
   await charts.writeAll(OUT, summary);
+  fs.writeFileSync(path.join(OUT, 'loop-under-flood.svg'), await charts.render(flood.floodChart(floodSummary)));
   const commit = report.commit ? ` at commit \`${report.commit.hash.slice(0, 12)}\`` : '';
   const page = [
     '# Report: waking the JS main thread from a native thread',
@@ -627,13 +634,14 @@ async function main() {
     machineSection(report),
     summarySection(summary, report).markdown,
     decisionSection(summary),
-    targetsSection(targets, summary, report),
+    targetsSection(targets.filter((t) => t.group === 'chapter 5'), summary, report),
     originalSection(summary),
     latencySection(summary),
     sweepSection(summary),
     boundsSection(summary),
     producersSection(report, summary),
     busySection(report, summary),
+    flood.floodSection(floodSummary, floodTargets),
     floorSection(report, summary.floor),
     anchorsSection(summary),
     runtimesSection(),
@@ -644,7 +652,8 @@ async function main() {
   fs.writeFileSync(path.join(OUT, 'reproduce.md'), reproducePage(report));
   fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(report) + '\n');
   fs.writeFileSync(path.join(OUT, 'targets.json'), JSON.stringify(targets, null, 1) + '\n');
-  fs.writeFileSync(path.join(OUT, 'figures.json'), JSON.stringify(proseFigures(summary, targets), null, 1) + '\n');
+  fs.writeFileSync(path.join(OUT, 'flood.json'), JSON.stringify(floodRuns) + '\n');
+  fs.writeFileSync(path.join(OUT, 'figures.json'), JSON.stringify({ ...proseFigures(summary, targets), ...flood.floodFigures(floodSummary) }, null, 1) + '\n');
   console.log(terminalSummary(summary, report));
   console.log(`\n${targets.map((t) => `${t.verdict.padEnd(10)} ${t.name}: ${t.estimate?.toFixed(3)} [${t.lo?.toFixed(3)}–${t.hi?.toFixed(3)}] (${t.goalKind} ${t.goal})`).join('\n')}`);
   console.log(`\nReport: ${path.relative(process.cwd(), path.join(OUT, 'README.md'))}`);

@@ -1,0 +1,90 @@
+'use strict';
+// The report's section on the loop under a flood (bench/flood-report.js), on synthetic runs:
+// which rows become targets, and that each verdict follows its interval exactly.
+const assert = require('node:assert/strict');
+const { describe, it } = require('node:test');
+const { bootstrapDifference } = require('../bench/analysis');
+const { summarizeFlood, floodTargets, floodSection, floodChart, GOALS } = require('../bench/flood-report');
+
+// One process's result as bench/flood.js writes it.
+function run({ gapP99, gapMax = gapP99, ioP99, bare = 10e6, probed = 9e6 }) {
+  return {
+    itemsPerSecond: probed,
+    bare: { itemsPerSecond: bare },
+    gaps: { p50: 1, p99: gapP99, max: gapMax },
+    eventLoopDelay: { p99: gapP99 },
+    ioRoundTrip: { p50: 0.5, p99: ioP99 },
+    stats: { maxItemsPerWakeup: 4096 },
+    paced: [],
+  };
+}
+
+function flood() {
+  const config = (name, budget) => ({ name, budget, rates: [] });
+  return {
+    options: { count: 2e6, warmup: 1e5, rounds: 3, rates: [], pacedMs: 200 },
+    environment: { loadAverageAtStart: [0.1], loadAverageAtEnd: [0.2] },
+    runs: [
+      { config: config('idle', '-'), runs: [1, 2, 3].map(() => ({ ...run({ gapP99: 1.5, ioP99: 0.5 }), itemsPerSecond: undefined, bare: undefined })) },
+      // A chapter with a budget: drain-all holds the loop; the budget meets every goal.
+      { config: config('01-a', 'before'), runs: [1, 2, 3].map(() => run({ gapP99: 40, ioP99: 40, bare: 10e6 })) },
+      { config: config('01-a', 'after'), runs: [2, 2.5, 2.9].map((g) => run({ gapP99: g, gapMax: 4, ioP99: 1.5, bare: 9.5e6 })) },
+      // A runtime-bounded chapter: one process above the goal leaves it undecided.
+      { config: config('04-b', '-'), runs: [2, 2.5, 3.5].map((g) => run({ gapP99: g, ioP99: 3 })) },
+      // Not every-item: shown, not judged.
+      { config: config('04-c', '-'), runs: [1, 2, 3].map(() => run({ gapP99: 50, ioP99: 50 })) },
+    ],
+  };
+}
+
+const targets = [
+  { name: '01-a', semantics: 'every-item' },
+  { name: '04-b', semantics: 'every-item' },
+  { name: '04-c', semantics: 'drops-when-full' },
+];
+
+describe('the loop under a flood: targets and verdicts (exact)', () => {
+  const summary = summarizeFlood(flood(), targets);
+  const entries = floodTargets(summary);
+  const find = (target, figure) => entries.find((e) => e.target === target && e.figure === figure);
+
+  it('judges every every-item target in its default configuration only', () => {
+    assert.deepEqual([...new Set(entries.map((e) => e.target))], ['01-a', '04-b']);
+    assert.equal(entries.length, 4 + 3); // the budget's cost only where there is a budget
+    assert.ok(entries.every((e) => e.group === 'flood'));
+  });
+
+  it('meets a goal only when the whole interval clears it', () => {
+    assert.equal(find('01-a', 'timer gap p99, ms').verdict, 'met');
+    assert.equal(find('01-a', 'timer gap p99, ms').goal, GOALS.gapP99Ms);
+    assert.equal(find('01-a', 'largest timer gap, ms').verdict, 'met');
+    assert.equal(find('04-b', 'timer gap p99, ms').verdict, 'undecided');
+    assert.equal(find('04-b', 'largest timer gap, ms').verdict, 'met');
+  });
+
+  it("holds the I/O round trip to idle's, and the budget's cost to the streams with no probe", () => {
+    const io = find('01-a', "I/O round trip p99 above idle's, ms");
+    assert.equal(io.estimate, 1);
+    assert.equal(io.verdict, 'met');
+    assert.equal(find('04-b', "I/O round trip p99 above idle's, ms").verdict, 'not met');
+    const share = find('01-a', 'throughput with the budget ÷ without');
+    assert.equal(share.estimate, 0.95); // 9.5 ÷ 10 M/s, bare; the probed 9 ÷ 9 would say 1
+    assert.equal(share.verdict, 'met');
+  });
+
+  it('writes the section and a chart from the same figures', () => {
+    const page = floodSection(summary, entries);
+    assert.match(page, /^## The loop under a flood/);
+    assert.match(page, /\| 01-a \| 2\.50 \[2\.00–2\.90\] \*\*met\*\*/);
+    assert.match(page, /In all: 5 met, 1 undecided, 1 not met\./);
+    const chart = floodChart(summary);
+    assert.equal(chart.hconcat[0].data.values.length, 5);
+    assert.ok(chart.hconcat[0].data.values.every((v) => v.goal === GOALS.gapP99Ms));
+  });
+
+  it('the difference of two medians has the interval of its resamples', () => {
+    const d = bootstrapDifference([3, 3, 3], [1, 1, 1]);
+    assert.deepEqual(d, { median: 2, lo: 2, hi: 2, n: 3 });
+    assert.equal(bootstrapDifference([], [1]), null);
+  });
+});
