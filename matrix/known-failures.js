@@ -24,16 +24,6 @@ const KNOWN_FAILURES = [
       "chapter 3 learns that a worker is being terminated from a libuv check handle, which only " +
       "Node's real loop runs; on Bun a terminated worker waits for Execute() for good: use chapter 4",
   },
-  {
-    runtime: /^node\d+-arm64$/,
-    targets: /^04-tsfn\/doorbell$/,
-    case: /\(exit-in-timer\)$/,
-    why:
-      'through qemu-user, with the cores shared, the loop iteration that delivers the first item ' +
-      "took 54 s (999 000 items: the doorbell bounds an iteration by items, Node's 999 calls of " +
-      "1000), so the timer's process.exit() came after the suite's 60 s for a child; the process " +
-      'exits 0 after 58-70 s, and in 1.5 s natively (matrix/repro/slow-iteration.js)',
-  },
 ];
 
 function knownFailure(runtimeId, targetName, caseName) {
