@@ -224,6 +224,30 @@ function floodChart({ rows }) {
   };
 }
 
+// The decision guide's entry: which default configurations kept the loop's timer targets, and
+// what holding the loop costs where a chapter can do without a budget.
+function floodGuideEntry({ rows }, entries) {
+  const verdicts = new Map();
+  for (const e of entries.filter((x) => x.figure !== "I/O round trip p99 above idle's, ms" && x.figure !== 'throughput with the budget ÷ without')) {
+    const list = verdicts.get(e.target) ?? [];
+    verdicts.set(e.target, [...list, e.verdict]);
+  }
+  const kept = [...verdicts].filter(([, v]) => v.every((x) => x === 'met')).map(([t]) => t);
+  const open = [...verdicts].filter(([, v]) => !v.every((x) => x === 'met') && !v.includes('not met')).map(([t]) => t);
+  const missed = [...verdicts].filter(([, v]) => v.includes('not met')).map(([t]) => t);
+  const held = rows.filter((r) => r.budget === 'before' && r.ci.gapMax?.median >= GOALS.gapMaxMs);
+  const list = (names) => (names.length ? names.join(', ') : 'none');
+  return (
+    `- **A loop shared with timers and I/O while a producer floods** ([the loop under a flood](#the-loop-under-a-flood)): ` +
+    `the 1 ms timer kept its gap p99 ≤ ${GOALS.gapP99Ms} ms and its largest gap ≤ ${GOALS.gapMaxMs} ms, both intervals clear, ` +
+    `in ${list(kept)}; undecided: ${list(open)}; missed: ${list(missed)} (default configurations). ` +
+    (held.length
+      ? `Without a turn budget the largest gap was ${held.map((r) => `${ms(r.ci.gapMax, 1)} ms (${r.name})`).join(', ')}: ` +
+        'take the default `turnBudget`, or bound the turn yourself.'
+      : '')
+  );
+}
+
 // Figures the guide and README quote, filled from this run.
 function floodFigures({ rows }) {
   const find = (name, budget) => rows.find((r) => r.name === name && r.budget === budget);
@@ -238,4 +262,4 @@ function floodFigures({ rows }) {
   return out;
 }
 
-module.exports = { summarizeFlood, floodTargets, floodSection, floodChart, floodFigures, GOALS };
+module.exports = { summarizeFlood, floodTargets, floodSection, floodChart, floodFigures, floodGuideEntry, GOALS };

@@ -169,7 +169,7 @@ function targetsSection(entries, { rows, floor }, report) {
   };
   const goalText = (e) => `${e.goalKind === 'min' ? '≥' : '≤'} ${show(e, e.goal)}`;
   const body = entries.map((e) => [
-    e.name,
+    e.against ? `${e.name} (in this run: ${e.against})` : e.name,
     goalText(e),
     Number.isFinite(e.estimate) ? `${show(e, e.estimate)} [${show(e, e.lo)}–${show(e, e.hi)}]` : '—',
     String(e.processes ?? '—'),
@@ -181,7 +181,7 @@ function targetsSection(entries, { rows, floor }, report) {
     : '';
   return (
     `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written. ` +
-    `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`), ` +
+    `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`; a comparison with the best other chapter also names it, \`against\`), ` +
     `from which this table is written: the estimate is the ratio of medians (best-of-${report.sizes.samples ?? 1} throughput) with its ` +
     `95% interval, and a goal is **met** only when the whole interval clears it, **not met** when none of it does, ` +
     `otherwise **undecided**. Latency ratios take the conservative interval (lowest over highest, highest over ` +
@@ -383,7 +383,7 @@ function guideEntry(what, result, figure, extra = '') {
   return `- **${what}: a tie** — the intervals of ${result.tied.length} rows overlap the best one's, so none wins: ${result.tied.map(item).join('; ')}.${extra}`;
 }
 
-function decisionSection(summary) {
+function decisionSection(summary, floodEntry = '') {
   const d = decisions(summary);
   const alternatives = summary.rows.filter((r) => r.kind === 'alternative');
   const bestAlternative = alternatives.reduce((best, r) => (!best || r.throughput > best.throughput ? r : best), null);
@@ -417,6 +417,7 @@ function decisionSection(summary) {
       ? `- **Memory when the main thread falls behind, nothing dropped** (the busy-main-thread run, RSS growth, ` +
         `smallest first; the peak queue where the chapter can see it): ${bounded.map((r) => `${displayName(r)} +${fixed(r.busy.rssGrowthMiB, 1)} MiB${r.busy.peakQueueDepth ? `, peak queue ${r.busy.peakQueueDepth}` : ''}`).join('; ')}.`
       : '',
+    floodEntry,
     `- **worker_threads:** every chapter listed passes the conformance suite's worker tests (loaded in 3 workers at once, workers terminated mid-stream); the JS alternatives run their producers in workers by construction.`,
     bestAlternative
       ? `- **Without an addon:** the fastest JS-only alternative here, ${bestAlternative.name}, delivered ${ciMillions(bestAlternative.throughputCI)} M items/s unpaced (p50 ${ciUs(bestAlternative.latencyCI?.p50)} µs at 1 000 items/s).`
@@ -633,7 +634,7 @@ async function main() {
     '',
     machineSection(report),
     summarySection(summary, report).markdown,
-    decisionSection(summary),
+    decisionSection(summary, flood.floodGuideEntry(floodSummary, floodTargets)),
     targetsSection(targets.filter((t) => t.group === 'chapter 5'), summary, report),
     originalSection(summary),
     latencySection(summary),

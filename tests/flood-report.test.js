@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict');
 const { describe, it } = require('node:test');
 const { bootstrapDifference } = require('../bench/analysis');
-const { summarizeFlood, floodTargets, floodSection, floodChart, GOALS } = require('../bench/flood-report');
+const { summarizeFlood, floodTargets, floodSection, floodChart, floodGuideEntry, GOALS } = require('../bench/flood-report');
 
 // One process's result as bench/flood.js writes it.
 function run({ gapP99, gapMax = gapP99, ioP99, bare = 10e6, probed = 9e6 }) {
@@ -80,6 +80,12 @@ describe('the loop under a flood: targets and verdicts (exact)', () => {
     const chart = floodChart(summary);
     assert.equal(chart.hconcat[0].data.values.length, 5);
     assert.ok(chart.hconcat[0].data.values.every((v) => v.goal === GOALS.gapP99Ms));
+  });
+
+  it("the guide's entry names the timer verdicts and the drain-all gap from the same figures", () => {
+    const entry = floodGuideEntry(summary, entries);
+    assert.match(entry, / in 01-a; undecided: 04-b; missed: none /);
+    assert.match(entry, /largest gap was 40\.0 \[40\.0–40\.0\] ms \(01-a\)/);
   });
 
   it('the difference of two medians has the interval of its resamples', () => {
