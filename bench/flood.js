@@ -46,6 +46,7 @@ const { spawn } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { chapterTargets } = require('../common/chapters');
 const { collectEnvironment, gitCommit } = require('./environment');
+const { FIGURES, pacedRunsAt } = require('./flood-report');
 
 const RUN_TIMEOUT_MS = 120_000; // only so that a hang ends the run, not the whole experiment
 const MS = 1e6;
@@ -175,21 +176,25 @@ function startProbes(socket) {
   };
 }
 
-// Probes around one stream: its figures, and the stream's own.
-async function probedStream(texample, socket, options) {
-  const stop = startProbes(socket);
+// One stream, timed: its length, its rate and its stats.
+async function timedStream(texample, options) {
   const began = nowNs();
   const stats = await texample.start(options);
   const streamMs = (nowNs() - began) / MS;
-  return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000), ...stop(), stats };
+  return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000), stats };
+}
+
+// Probes around one stream: its figures, and the stream's own.
+async function probedStream(texample, socket, options) {
+  const stop = startProbes(socket);
+  const stream = await timedStream(texample, options);
+  return { ...stream, ...stop() };
 }
 
 // The same stream with no probe: what the budget's cost is judged by.
 async function bareStream(texample, options) {
-  const began = nowNs();
-  const stats = await texample.start(options);
-  const streamMs = (nowNs() - began) / MS;
-  return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000) };
+  const { streamMs, itemsPerSecond } = await timedStream(texample, options);
+  return { streamMs, itemsPerSecond };
 }
 
 async function runOne(config) {
@@ -284,20 +289,6 @@ function medianAndRange(values) {
   return { median, low: sorted[0], high: sorted.at(-1) };
 }
 
-const FIGURES = {
-  streamMs: (r) => r.streamMs,
-  itemsPerSecond: (r) => r.itemsPerSecond,
-  bareItemsPerSecond: (r) => r.bare?.itemsPerSecond,
-  maxItemsPerWakeup: (r) => r.stats?.maxItemsPerWakeup,
-  gapP50: (r) => r.gaps.p50,
-  gapP99: (r) => r.gaps.p99,
-  gapMax: (r) => r.gaps.max,
-  eldP50: (r) => r.eventLoopDelay.p50,
-  eldP99: (r) => r.eventLoopDelay.p99,
-  eldMax: (r) => r.eventLoopDelay.max,
-  ioP50: (r) => r.ioRoundTrip.p50,
-  ioP99: (r) => r.ioRoundTrip.p99,
-};
 
 function figuresOf(runs) {
   const figures = {};
@@ -307,10 +298,7 @@ function figuresOf(runs) {
 
 function summary(config, runs) {
   const good = runs.filter((r) => !r.failed);
-  const paced = (config.rates ?? []).map((rate) => ({
-    rate,
-    figures: figuresOf(good.map((r) => r.paced?.find((p) => p.rate === rate)).filter(Boolean)),
-  }));
+  const paced = (config.rates ?? []).map((rate) => ({ rate, figures: figuresOf(pacedRunsAt(good, rate)) }));
   return { name: config.name, budget: config.budget, runs: good.length, failed: runs.length - good.length, figures: figuresOf(good), paced };
 }
 
@@ -365,7 +353,7 @@ async function main() {
       if (result.failed) console.error(`${configs[index].name} (${configs[index].budget}): ${result.failed}`);
     }
     const seconds = Math.round((Date.now() - started) / 1000);
-    console.log(`flood: round ${round + 1}/${options.rounds} done, ${configs.length} processes a round, ${seconds} s so far`);
+    process.stderr.write(`flood: round ${round + 1}/${options.rounds} done, ${configs.length} processes a round, ${seconds} s so far\n`);
   }
   server.close();
   const summaries = configs.map((config, k) => summary(config, runs[k]));

@@ -106,11 +106,11 @@ class Stream : public Nan::AsyncBareProgressQueueWorker<Item> {
   std::string failure_;  // written by Execute; read by the main thread after it has returned
 
   std::mutex mutex_;
-  std::condition_variable producers_done_cv_;
-  bool stop_requested_ = false;     // guarded by mutex_
-  bool producers_started_ = false;  // guarded by mutex_
-  bool producers_done_ = false;     // guarded by mutex_
-  bool drained_ = false;            // guarded by mutex_: the main thread took the last item
+  std::condition_variable execute_cv_;  // Execute waits: for the producers, then for the last take
+  bool stop_requested_ = false;         // guarded by mutex_
+  bool producers_started_ = false;      // guarded by mutex_
+  bool producers_done_ = false;         // guarded by mutex_
+  bool drained_ = false;                // guarded by mutex_: the main thread took the last item
 
   static constexpr size_t kMaxItemsPerWakeUp = 1000;  // the ThreadSafeFunction's figure
   texample::LockedQueue<Item> queue_;  // producers push, the main thread takes it whole
@@ -201,7 +201,7 @@ void Stream::Execute(const ExecutionProgress& progress) {
   std::unique_lock<std::mutex> lock(mutex_);
   producers_started_ = true;
   if (stop_requested_) producers_.RequestStop();  // a stop() that came while they started
-  producers_done_cv_.wait(lock, [this] { return producers_done_; });
+  execute_cv_.wait(lock, [this] { return producers_done_; });
   lock.unlock();
   producers_.StopAndJoin();  // they have finished; this only reaps the threads
   // Then until the main thread has taken the last item, or a stop: once Execute returns, nan's
@@ -210,7 +210,7 @@ void Stream::Execute(const ExecutionProgress& progress) {
   // coalesced into wake-ups that came before the end.
   uv_async_send(&async);
   lock.lock();
-  producers_done_cv_.wait(lock, [this] { return drained_ || stop_requested_; });
+  execute_cv_.wait(lock, [this] { return drained_ || stop_requested_; });
 }
 
 // Any thread. Producers stop before their next item; Execute then returns.
@@ -218,7 +218,7 @@ void Stream::RequestStop() {
   std::lock_guard<std::mutex> lock(mutex_);
   stop_requested_ = true;
   if (producers_started_) producers_.RequestStop();
-  producers_done_cv_.notify_one();  // Execute may be waiting for the main thread's last take
+  execute_cv_.notify_one();  // Execute may be waiting for the main thread's last take
 }
 
 uint64_t Stream::Sent() {
@@ -248,11 +248,11 @@ void Stream::SendProgress_(const Item* items, size_t count) {
   uv_async_send(&async);
 }
 
-// The last producer thread, after its last push: Execute may return.
+// The last producer thread, after its last push: Execute goes on to wait for the last take.
 void Stream::ProducersDone() {
   std::lock_guard<std::mutex> lock(mutex_);
   producers_done_ = true;
-  producers_done_cv_.notify_one();
+  execute_cv_.notify_one();
 }
 // excerpt-end: producer
 
@@ -301,7 +301,7 @@ void Stream::NoteIfDrained() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   drained_ = true;
-  producers_done_cv_.notify_one();
+  execute_cv_.notify_one();
 }
 
 void Stream::HandleProgressCallback(const Item* items, size_t count) {
