@@ -30,6 +30,48 @@ function quantileSorted(sorted, fraction) {
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
+// The same value as quantileSorted, from unsorted values, which it reorders: the neighbours around
+// the position are found by selection (Hoare's, with a median-of-three pivot), not a whole sort.
+function quantileSelected(values, fraction) {
+  if (values.length === 0) return null;
+  const position = (values.length - 1) * fraction;
+  const low = Math.floor(position);
+  const lowValue = selectInPlace(values, low);
+  if (low === position) return lowValue;
+  let next = Infinity;
+  for (let k = low + 1; k < values.length; k++) if (values[k] < next) next = values[k];
+  return lowValue + (next - lowValue) * (position - low);
+}
+
+// Reorders `values` so that values[k] is the k-th smallest, none after it smaller, none before it
+// larger; returns values[k].
+function selectInPlace(values, k) {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const middle = (left + right) >> 1;
+    const [a, b, c] = [values[left], values[middle], values[right]];
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while (values[i] < pivot) i++;
+      while (values[j] > pivot) j--;
+      if (i <= j) {
+        const t = values[i];
+        values[i] = values[j];
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k];
+}
+
 function finite(values) {
   return (values ?? []).filter((v) => Number.isFinite(v));
 }
@@ -83,13 +125,19 @@ function bootstrapDifference(minuend, subtrahend, { resamples = BOOTSTRAP_RESAMP
 function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
   const sets = sampleSets.filter((set) => set?.length);
   if (sets.length === 0) return null;
-  const pooled = sets.flat().sort((a, b) => a - b);
+  const pooled = Float64Array.from(sets.flat()).sort();
   const random = seededRandom(seed);
   const estimates = [];
+  // One buffer for every resample, sorted as a typed array (numerically, without a comparator):
+  // the report resamples hundreds of thousands of samples for each latency percentile.
+  const buffer = new Float64Array(pooled.length * 2);
   for (let r = 0; r < resamples; r++) {
-    const chosen = resample(sets, random).flatMap((set) => resample(set, random));
-    chosen.sort((a, b) => a - b);
-    estimates.push(quantileSorted(chosen, fraction));
+    const chosenSets = resample(sets, random);
+    const size = chosenSets.reduce((sum, set) => sum + set.length, 0);
+    const chosen = size <= buffer.length ? buffer.subarray(0, size) : new Float64Array(size);
+    let k = 0;
+    for (const set of chosenSets) for (let j = 0; j < set.length; j++) chosen[k++] = set[Math.floor(random() * set.length)];
+    estimates.push(quantileSelected(chosen, fraction));
   }
   estimates.sort((a, b) => a - b);
   return { median: quantileSorted(pooled, fraction), lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: sets.length, samples: pooled.length };
@@ -505,6 +553,7 @@ module.exports = {
   decisions,
   seededRandom,
   quantileSorted,
+  quantileSelected,
   bootstrapMedian,
   bootstrapRatio,
   bootstrapDifference,

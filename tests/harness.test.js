@@ -12,6 +12,7 @@ const {
   decisions,
   seededRandom,
   quantileSorted,
+  quantileSelected,
   bootstrapMedian,
   bootstrapRatio,
   bootstrapPercentile,
@@ -161,6 +162,23 @@ describe('harness bootstrap, ties and verdicts (seeded, exact)', () => {
     assert.equal(quantileSorted([1, 2, 3, 4], 0.5), 2.5);
     assert.equal(quantileSorted([1, 2, 3, 4], 1), 4);
     assert.equal(quantileSorted([], 0.5), null);
+  });
+
+  it('a quantile by selection equals the one from sorted values, duplicates included', () => {
+    const random = seededRandom(5);
+    let compared = 0;
+    for (let trial = 0; trial < 500; trial++) {
+      const length = 1 + Math.floor(random() * 200);
+      const few = trial % 2 === 0; // half the trials draw from 4 values: many ties
+      const values = Float64Array.from({ length }, () => (few ? Math.floor(random() * 4) : random()));
+      for (const fraction of [0, 0.5, 0.99, 0.999, 1, random()]) {
+        const sorted = Float64Array.from(values).sort();
+        assert.equal(quantileSelected(Float64Array.from(values), fraction), quantileSorted(sorted, fraction));
+        compared++;
+      }
+    }
+    assert.equal(compared, 3000);
+    assert.equal(quantileSelected(new Float64Array(0), 0.5), null);
   });
 
   it('bootstraps the median of runs', () => {
