@@ -173,7 +173,10 @@ function floodSection(summary, entries) {
   return (
     `## The loop under a flood\n\n` +
     `What is left of the main thread's event loop while one producer floods a chapter as fast as it can: ` +
-    `${o.count.toLocaleString('en')} items unpaced after an untimed ${o.warmup.toLocaleString('en')}-item warm-up, in ` +
+    `${o.count.toLocaleString('en')} items unpaced after an untimed ${o.warmup.toLocaleString('en')}-item warm-up` +
+    (o.floodMs ? `, the flood repeated in the process until the floods have lasted ${o.floodMs} ms (the probes run on through them, so ` +
+      `that a tail percentile rests on some ${o.floodMs} ticks, not the 130 of one flood through a fast chapter)` : '') +
+    `, in ` +
     `${o.rounds} rounds of fresh processes, every configuration once a round in a rotated order ` +
     `([bench/flood.js](../../bench/flood.js), run by \`make report\`${commit}, ${flood.startedAt?.slice(0, 10) ?? ''}, ` +
     `${flood.durationS ?? '—'} s, load average at start ${env.loadAverageAtStart?.[0] ?? '—'}, at end ${env.loadAverageAtEnd?.[0] ?? '—'}). ` +
@@ -191,7 +194,7 @@ function floodSection(summary, entries) {
     `Entries of [targets.json](targets.json) with \`"group": "flood"\`, judged like every other target: met only when the ` +
     `whole interval clears the goal. Every every-item chapter and variant in its default configuration; the ` +
     `budget's cost is its throughput over the same chapter's without a budget, in the same rounds, both from the ` +
-    `stream each process runs with no probe before its flood: with probes running, a chapter that lets the loop ` +
+    `streams each process runs with no probe before its flood (the best of ${o.bareSamples ?? 1}: other work only slows a stream): with probes running, a chapter that lets the loop ` +
     `turn also does the probes' timer and I/O work, which one that holds the loop never does. ` +
     `I/O p99 during the flood minus idle's (${ms(idle?.ci.ioP99)} ms here) has the interval of the difference of ` +
     `medians. In all: ${Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ')}.\n\n` +

@@ -1,11 +1,12 @@
 'use strict';
 // The benchmark harness: measures every chapter and variant that exists (common/chapters.js),
-// the JS-only alternatives and the floors, each measurement in a fresh child process, one at a
-// time, and writes the raw results to bench/results/latest.json.
+// the JS-only alternatives and the floors in fresh child processes, one process at a time, and
+// writes the raw results to bench/results/latest.json.
 //   node bench/harness.js            quick size (REPORT_SIZE=full for the long run, smoke to check
 //                                    the harness end to end in a minute; CHAPTERS=04 narrows)
 //   node bench/harness.js --plan     prints the planned job count and duration, runs nothing
-// Every target and floor runs in rounds (round-robin), each run a fresh process: see SIZES.
+// Every target and floor runs in rounds (round-robin), each run in a fresh process (a target's
+// producer counts share one, as do its sweep's rates: see plan): see SIZES.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -199,12 +200,15 @@ function series(size) {
     latency.push(streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true }));
     // 1, 2, 4 and 8 producers for the chapters, and one producer with stamps on; the
     // alternatives' producers are workers: 1 and 2.
+    // A target's producer counts and its stamped run share a process in each round, as do its
+    // sweep's rates (see plan): chapter 0 aside, which runs one stream per process.
+    const together = target.excluded ? {} : { together: target.name };
     const counts = target.kind === 'chapter' ? s.producers : [1, 2];
     for (const p of counts.filter((p) => p <= (target.maxProducers ?? 64))) {
-      producers.push(streamJob(target, 'producers', { count: producerCount, rate: 0, producers: p }, { samples: k }));
+      producers.push(streamJob(target, 'producers', { count: producerCount, rate: 0, producers: p }, { samples: k, ...together }));
     }
-    producers.push(streamJob(target, 'stamped', { count: producerCount, rate: 0, producers: 1 }, { latency: true, samples: k }));
-    for (const [rate, count] of s.sweep) once.push(streamJob(target, 'sweep', { count, rate }, { latency: true }));
+    producers.push(streamJob(target, 'stamped', { count: producerCount, rate: 0, producers: 1 }, { latency: true, samples: k, ...together }));
+    for (const [rate, count] of s.sweep) once.push(streamJob(target, 'sweep', { count, rate }, { latency: true, ...together }));
     busy.push(streamJob(target, 'busy', { count: s.busyItems, rate: BUSY_RATE }, { latency: true, busyWork: BUSY_WORK }));
   }
   return [
@@ -217,15 +221,29 @@ function series(size) {
 }
 
 // The whole plan, in the order it runs: group by group, and within a group round by round, every
-// series once per round. Each entry: { job, series: index of its series, round }.
+// series once per round. Each step is one process: { series: [indices of its series], round,
+// group }. Series that share a `together` key (one target's producer counts and stamped run, its
+// sweep's rates) are one step, run one after the other in the same process, in an order rotated
+// from round to round: every figure still comes from several processes, each stream in it is
+// timed on its own, and the plan spawns a process per target a round instead of one per series
+// (a process start and the callback's warm-up cost about as much as one of those streams).
 function plan(size) {
   const steps = [];
   const jobs = [];
   for (const group of series(size)) {
     const first = jobs.length;
     jobs.push(...group.jobs.map((job) => ({ ...job, group: group.group, repeats: group.repeats })));
+    const members = new Map();
+    group.jobs.forEach((job, k) => {
+      const key = job.together ?? `#${k}`;
+      if (!members.has(key)) members.set(key, []);
+      members.get(key).push(first + k);
+    });
     for (let round = 0; round < group.repeats; round++) {
-      group.jobs.forEach((_, k) => steps.push({ series: first + k, round, group: group.group }));
+      for (const list of members.values()) {
+        const shift = round % list.length;
+        steps.push({ series: [...list.slice(shift), ...list.slice(0, shift)], round, group: group.group });
+      }
     }
   }
   const groups = series(size).map(({ group, repeats, reruns = 0 }) => ({ group, repeats, reruns }));
@@ -256,9 +274,14 @@ function estimateSeconds(job) {
   }
 }
 
+// A step's processes share one start.
+function estimateStepSeconds(jobs, step) {
+  return step.series.reduce((sum, k) => sum + estimateSeconds(jobs[k]), 0) - (step.series.length - 1) * SPAWN_S;
+}
+
 function planSummary(size) {
   const { jobs, steps } = plan(size);
-  const seconds = steps.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
+  const seconds = steps.reduce((sum, step) => sum + estimateStepSeconds(jobs, step), 0);
   return { series: jobs.length, processes: steps.length, estimatedS: seconds };
 }
 
@@ -288,6 +311,13 @@ function describe(job) {
   return `${job.targetName} · ${job.scenario}, ${rateName(job.options.rate)}${producers}${stamps}`;
 }
 
+// A shared step: its target once, then each stream's part of the description.
+function describeStep(stepJobs) {
+  if (stepJobs.length === 1) return describe(stepJobs[0]);
+  const prefix = `${stepJobs[0].targetName} · `;
+  return `${prefix}${stepJobs.map((job) => describe(job).replace(prefix, '')).join(' + ')} (one process)`;
+}
+
 const clock = (seconds) => {
   const s = Math.max(0, Math.round(seconds));
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
@@ -314,25 +344,32 @@ function disturbedRounds(floorRuns, bound = FLOOR_MOVED) {
 async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => process.stderr.write(line)) {
   const results = jobs.map((job) => ({ job, runs: [] }));
   const started = Date.now();
-  let estimatedLeft = steps.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
+  let estimatedLeft = steps.reduce((sum, step) => sum + estimateStepSeconds(jobs, step), 0);
   let estimatedDone = 0;
   let index = 0;
   const total = () => steps.length;
+  // One process: a job alone, or the jobs of a step that share one, as { kind: 'together', jobs }
+  // (bench/run-one.js answers with one result per job).
   const runStep = async (step) => {
-    const job = jobs[step.series];
-    const { group, repeats, ...childJob } = job;
-    const outcome = await run(childJob, step.round);
-    results[step.series].runs.push({ ...outcome, round: step.round, load1: +os.loadavg()[0].toFixed(2) });
-    const estimate = estimateSeconds(job);
+    const childJobs = step.series.map((k) => {
+      const { group, repeats, together, ...childJob } = jobs[k];
+      return childJob;
+    });
+    const outcome = await run(childJobs.length === 1 ? childJobs[0] : { kind: 'together', jobs: childJobs }, step.round);
+    const outcomes = childJobs.length === 1 ? [outcome] : childJobs.map((_, i) => outcome.results?.[i] ?? { error: outcome.error ?? 'no result' });
+    const load1 = +os.loadavg()[0].toFixed(2);
+    step.series.forEach((k, i) => results[k].runs.push({ ...outcomes[i], round: step.round, load1 }));
+    const estimate = estimateStepSeconds(jobs, step);
     estimatedDone += estimate;
     estimatedLeft -= estimate;
     const elapsed = (Date.now() - started) / 1000;
     const eta = Math.max(0, estimatedLeft) * (elapsed / estimatedDone); // the model, scaled by how it did so far
-    const failed = outcome.error ?? outcome.problems?.join('; ');
+    const failed = [...new Set(outcomes.map((o) => o.error ?? o.problems?.join('; ')).filter(Boolean))].join('; ');
     const mark = failed ? `  ! ${failed}` : '';
+    const { group, repeats } = jobs[step.series[0]];
     index++;
     log(
-      `[${String(index).padStart(4)}/${total()}] ${clock(elapsed).padStart(5)} elapsed, ~${clock(eta)} left  ${group} ${step.round + 1}/${repeats}  ${describe(job)}${mark}\n`,
+      `[${String(index).padStart(4)}/${total()}] ${clock(elapsed).padStart(5)} elapsed, ~${clock(eta)} left  ${group} ${step.round + 1}/${repeats}  ${describeStep(step.series.map((k) => jobs[k]))}${mark}\n`,
     );
   };
   for (const { group, repeats, reruns } of groups) {
@@ -365,7 +402,7 @@ async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => 
         const round = nextRound++;
         const extra = mine.filter((step) => step.round === 0).map((step) => ({ ...step, round }));
         steps.push(...extra);
-        estimatedLeft += extra.reduce((sum, step) => sum + estimateSeconds(jobs[step.series]), 0);
+        estimatedLeft += extra.reduce((sum, step) => sum + estimateStepSeconds(jobs, step), 0);
         for (const step of extra) await runStep(step);
       }
     }

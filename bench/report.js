@@ -107,7 +107,9 @@ function machineSection(report) {
     `them once, round-robin, each run in a fresh process, so a floor is measured beside the targets it ` +
     `bounds (${report.sizes.rounds} rounds for throughput and its floors, ${report.sizes.latencyRounds} for ` +
     `latency and its floors, ${report.sizes.producerRounds} for the producers group, ${report.sizes.busyRounds ?? 1} for the busy main thread; the rate ` +
-    `sweep is one process per rate). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
+    `sweep is one round). In the producers group a target's producer counts and its stamped run share one process ` +
+    `a round, one after the other, in an order rotated from round to round; the sweep's rates share one process a ` +
+    `target; each stream in them is timed on its own (chapter 0 runs one stream per process). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
     `of the size given, back to back, and reports the fastest. On a shared or virtual machine other work ` +
     `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do; ` +
     `the figure is the median over processes of those bests, with a bootstrap 95% interval over the ` +
@@ -317,7 +319,7 @@ function sweepSection({ rows }) {
   );
   const header = ['target', 'offered', 'delivered M/s', 'p50 µs', 'p99 µs', 'items/wake-up', 'max', 'dropped', 'peak queue', 'peak RSS MiB', 'CPU ms'];
   return (
-    `## Rate sweep\n\nOne producer at each offered rate, stamps on, **one process per rate** (the 1k/s row is the ` +
+    `## Rate sweep\n\nOne producer at each offered rate, stamps on, **one process per target**, its rates one after the other (the 1k/s row is the ` +
     `latency group's median process): single runs, for the shape of each curve, not for comparing rows. The ` +
     `unpaced point is a stamped run, slower than the unstamped throughput above by the stamps' cost (the producers ` +
     `table). Items per wake-up is delivered ÷ wake-ups ` +
@@ -548,7 +550,7 @@ function runtimesSection() {
 // A command that reruns one process of a series: the job as the harness ran it, module paths
 // relative to the repository's root (bench/run-one.js resolves them there).
 function reproduceCommand(job) {
-  const { group, repeats, ...rest } = job;
+  const { group, repeats, together, ...rest } = job;
   const target = rest.target?.modulePath ? { ...rest.target, modulePath: path.relative(ROOT, rest.target.modulePath) } : rest.target;
   return `node bench/run-one.js '${JSON.stringify({ ...rest, ...(target ? { target } : {}) })}'`;
 }

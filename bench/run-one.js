@@ -9,6 +9,7 @@
 //   { kind: 'sleeper', durationMs, intervalMs }
 //   { kind: 'js-loop-floor', items, batch, callback: 'checks' | 'sum' }
 //   { kind: 'native-floor', filter }   one run of bench/native's floors, --benchmark_filter=filter
+//   { kind: 'together', jobs: [stream jobs] }   those streams one after the other in this process
 // A stream job with keepSamples also returns every latency sample (ns), for the report's CDF and
 // its intervals.
 //
@@ -346,8 +347,24 @@ function runNativeFloor({ filter, samples = 1 }) {
   }
 }
 
+// Several stream jobs in this one process, one after the other (the harness's `together` steps:
+// one target's producer counts, or its sweep's rates): one result per job, in their order. Each is
+// timed on its own, with its own callback and warm-up; peakRssBytes is the process's so far.
+async function runTogether({ jobs }) {
+  const results = [];
+  for (const job of jobs) {
+    try {
+      results.push(await runStream(job));
+    } catch (error) {
+      results.push({ error: String(error?.stack ?? error) });
+    }
+  }
+  return { results };
+}
+
 const RUNNERS = {
   stream: runStream,
+  together: runTogether,
   'js-loop-floor': runJsLoopFloor,
   'native-floor': runNativeFloor,
   'js-call-floor': runJsCallFloor,

@@ -276,7 +276,7 @@ describe('targets.json entries and the estimator (exact)', () => {
     const floorJob = { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000, group: 'throughput', repeats: 5 };
     const jobs = [floorJob, { kind: 'stream', targetName: 'x', scenario: 'unpaced', options: { rate: 0, count: 1 }, group: 'throughput', repeats: 5 }];
     const steps = [];
-    for (let round = 0; round < 5; round++) for (const series of [0, 1]) steps.push({ series, round, group: 'throughput' });
+    for (let round = 0; round < 5; round++) for (const series of [0, 1]) steps.push({ series: [series], round, group: 'throughput' });
     // The floor by round: rounds 1 and 3 (0-based) slow, then the first new round slow too.
     const byRound = [20, 10, 21, 9, 19, 8, 20, 20];
     const ran = [];
@@ -345,14 +345,58 @@ describe('targets.json entries and the estimator (exact)', () => {
 });
 
 describe('harness plan and charts', () => {
+  it('runs a target\'s producer counts in one process a round, in a rotated order, chapter 0 alone', () => {
+    const { jobs, steps } = plan('quick');
+    const producers = steps.filter((step) => step.group === 'producers');
+    const name = (step) => jobs[step.series[0]].targetName;
+    const tsfn = producers.filter((step) => name(step) === '04-tsfn');
+    assert.equal(tsfn.length, SIZES.quick.producerRounds);
+    const label = (k) => `${jobs[k].scenario}:${jobs[k].options.producers}`;
+    assert.deepEqual(tsfn.map((step) => step.series.map(label)), [
+      ['producers:1', 'producers:2', 'producers:8', 'stamped:1'],
+      ['producers:2', 'producers:8', 'stamped:1', 'producers:1'],
+      ['producers:8', 'stamped:1', 'producers:1', 'producers:2'],
+    ]);
+    const original = producers.filter((step) => name(step) === '00-original');
+    const originalSeries = jobs.filter((job) => job.group === 'producers' && job.targetName === '00-original').length;
+    assert.ok(originalSeries >= 2);
+    assert.equal(original.length, SIZES.quick.producerRounds * originalSeries);
+    assert.ok(original.every((step) => step.series.length === 1));
+    const sweep = steps.filter((step) => step.group === 'sweep' && name(step) === '05-fast-path');
+    assert.deepEqual(sweep.map((step) => step.series.map((k) => jobs[k].options.rate)), [[1e4, 1e5, 1e6]]);
+  });
+
+  it('hands a shared step to one process and files each of its results under its own series', async () => {
+    const stream = (producers) => ({ kind: 'stream', targetName: 'x', scenario: 'producers', options: { rate: 0, count: 1, producers }, group: 'producers', repeats: 2, together: 'x' });
+    const jobs = [stream(1), stream(2)];
+    const steps = [0, 1].map((round) => ({ series: round ? [1, 0] : [0, 1], round, group: 'producers' }));
+    const sent = [];
+    const results = await runJobs({ jobs, steps, groups: [{ group: 'producers', repeats: 2 }] }, async (job) => {
+      sent.push(job);
+      return { results: job.jobs.map((j) => ({ deliveredPerSec: j.options.producers * 10 })) };
+    }, () => {});
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent.map((job) => [job.kind, job.jobs.map((j) => j.options.producers)]), [['together', [1, 2]], ['together', [2, 1]]]);
+    assert.ok(sent.every((job) => job.jobs.every((j) => !('together' in j) && !('group' in j))));
+    assert.deepEqual(results.map((r) => r.runs.map((run) => [run.round, run.deliveredPerSec])), [[[0, 10], [1, 10]], [[0, 20], [1, 20]]]);
+  });
+
   it('the quick plan interleaves targets and floors, round by round, each floor in 5 processes or more', () => {
     const { jobs, steps } = plan('quick');
     const groups = series('quick');
-    assert.equal(steps.length, groups.reduce((sum, g) => sum + g.repeats * g.jobs.length, 0));
+    // Every series runs once a round, in a step of its own or in its target's shared one.
+    assert.equal(steps.reduce((sum, step) => sum + step.series.length, 0), groups.reduce((sum, g) => sum + g.repeats * g.jobs.length, 0));
+    for (const g of groups) {
+      for (let round = 0; round < g.repeats; round++) {
+        const ran = steps.filter((step) => step.group === g.group && step.round === round).flatMap((step) => step.series);
+        assert.equal(new Set(ran).size, g.jobs.length, `${g.group} round ${round}`);
+      }
+    }
     assert.equal(planSummary('quick').processes, steps.length);
     // Round-robin: within a group, every series runs once before any runs again.
     const throughput = groups[0];
     assert.equal(throughput.group, 'throughput');
+    assert.ok(steps.filter((step) => step.group === 'throughput').every((step) => step.series.length === 1));
     const firstRounds = steps.slice(0, 2 * throughput.jobs.length).map((step) => step.round);
     assert.deepEqual(firstRounds, [...Array(throughput.jobs.length).fill(0), ...Array(throughput.jobs.length).fill(1)]);
     for (const job of jobs.filter((j) => j.scenario === 'floor')) assert.ok(job.repeats >= 5, job.kind);
