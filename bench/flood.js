@@ -32,7 +32,7 @@
 // scavenges that follow would be the callback's pauses, not the wake-up mechanism's.
 //   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 100000] [--idle-ms 500]
 //                       [--rates 10000,100000,1000000] [--paced-ms 100] [--flood-ms 400]
-//                       [--bare-samples 3]
+//                       [--bare-samples 2]
 //                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
 //                       [--out FILE]
 // Prints a progress line per round and a table; writes every run and the summary as JSON to FILE
@@ -67,7 +67,7 @@ function parseArgs(argv) {
     rates: [1e4, 1e5, 1e6],
     pacedMs: 100,
     floodMs: 400,
-    bareSamples: 3,
+    bareSamples: 2,
     out: null,
   };
   const integer = (name, text, min) => {
