@@ -354,8 +354,8 @@ function printTable(summaries, options) {
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
   console.log(
-    `${options.count} unpaced items, 1 producer, after ${options.warmup} untimed; 1 ms interval, ` +
-      `loopback echo; median (range) of ${options.rounds} fresh processes each`,
+    `${options.count} unpaced items, 1 producer, after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
+      `1 ms interval, loopback echo; median (range) of ${options.rounds} fresh processes each`,
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
