@@ -76,10 +76,14 @@ function finite(values) {
   return (values ?? []).filter((v) => Number.isFinite(v));
 }
 
-function resample(values, random) {
-  const out = new Array(values.length);
-  for (let k = 0; k < values.length; k++) out[k] = values[Math.floor(random() * values.length)];
+// Draws values.length values from `values` with replacement into out, from out[offset] on.
+function resampleInto(values, random, out, offset = 0) {
+  for (let k = 0; k < values.length; k++) out[offset + k] = values[Math.floor(random() * values.length)];
   return out;
+}
+
+function resample(values, random) {
+  return resampleInto(values, random, new Array(values.length));
 }
 
 // { median, lo, hi, n }: the median of `values` and its bootstrap 95% interval. One value: the
@@ -128,16 +132,16 @@ function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAM
   const pooled = Float64Array.from(sets.flat()).sort();
   const random = seededRandom(seed);
   const estimates = [];
-  // One buffer for every resample, sorted as a typed array (numerically, without a comparator):
-  // the report resamples hundreds of thousands of samples for each latency percentile.
-  const buffer = new Float64Array(pooled.length * 2);
+  // One buffer for every resample, as large as the largest (every set drawn the longest one): the
+  // report resamples hundreds of thousands of samples for each latency percentile.
+  const buffer = new Float64Array(sets.length * Math.max(...sets.map((set) => set.length)));
   for (let r = 0; r < resamples; r++) {
-    const chosenSets = resample(sets, random);
-    const size = chosenSets.reduce((sum, set) => sum + set.length, 0);
-    const chosen = size <= buffer.length ? buffer.subarray(0, size) : new Float64Array(size);
-    let k = 0;
-    for (const set of chosenSets) for (let j = 0; j < set.length; j++) chosen[k++] = set[Math.floor(random() * set.length)];
-    estimates.push(quantileSelected(chosen, fraction));
+    let size = 0;
+    for (const set of resample(sets, random)) {
+      resampleInto(set, random, buffer, size);
+      size += set.length;
+    }
+    estimates.push(quantileSelected(buffer.subarray(0, size), fraction));
   }
   estimates.sort((a, b) => a - b);
   return { median: quantileSorted(pooled, fraction), lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: sets.length, samples: pooled.length };

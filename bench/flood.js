@@ -317,7 +317,6 @@ function medianAndRange(values) {
   return { median, low: sorted[0], high: sorted.at(-1) };
 }
 
-
 function figuresOf(runs) {
   const figures = {};
   for (const [name, read] of Object.entries(FIGURES)) figures[name] = medianAndRange(runs.map(read));
