@@ -4,16 +4,22 @@
 //
 // The statistic: a throughput process takes k timed samples and reports the best (bench/run-one.js,
 // "Best of k"): interference on a shared machine only slows a sample, so the best of k is the
-// process's capability, and the median over processes of those bests is the figure. Rounds of the
-// throughput group whose JS-call floor moved (bench/harness.js, disturbedRounds) are marked
-// `disturbed` and left out here: `good` drops them.
+// process's capability. The same holds between processes: on this kind of VM a whole process
+// sometimes runs a cross-thread stream at 55-65% of the speed other processes reach (the same
+// stream, the same build, consistent within the process), so a throughput figure, a floor's
+// included, is the best of its processes (THROUGHPUT), not their median: one or two slow processes
+// of five move neither it nor its interval's low end. Rounds of the throughput group whose JS-call
+// floor moved (bench/harness.js, disturbedRounds) are marked `disturbed` and left out here: `good`
+// drops them.
 //
-// Intervals: every figure measured in several fresh processes is the median of its runs with a
-// bootstrap 95% interval (percentile method, BOOTSTRAP_RESAMPLES resamples of the runs, from a
-// seeded generator, so that the same results give the same report). A ratio of two such figures
-// is the ratio of their medians; its interval resamples the numerator's runs and the
-// denominator's runs independently and takes the ratio of the two resampled medians. Latency
-// percentiles resample in two stages: the processes, then the samples within each.
+// Intervals: every figure measured in several fresh processes is the median of its runs (the best,
+// for throughput) with a bootstrap 95% interval (percentile method, BOOTSTRAP_RESAMPLES resamples
+// of the runs, from a seeded generator, so that the same results give the same report); the
+// interval's `median` field is its point estimate, whichever the statistic (`statistic: 'best'`
+// marks a best). A ratio of two such figures is the ratio of their estimates; its interval
+// resamples the numerator's runs and the denominator's runs independently and takes the ratio of
+// the two resampled estimates. Latency percentiles resample in two stages: the processes, then the
+// samples within each.
 const { seededRandom } = require('./seeded-random');
 
 const BOOTSTRAP_RESAMPLES = 2000;
@@ -86,30 +92,50 @@ function resample(values, random) {
   return resampleInto(values, random, new Array(values.length));
 }
 
-// { median, lo, hi, n }: the median of `values` and its bootstrap 95% interval. One value: the
-// interval is that value (n says how little it rests on). None: null.
-function bootstrapMedian(values, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+// The best of runs: the largest finite value, null for none.
+function best(values) {
+  const xs = finite(values);
+  return xs.length ? Math.max(...xs) : null;
+}
+
+const STATISTICS = { median, best };
+// The statistic a figure's processes are summed up by, in its interval ({ statistic: 'best' }; a
+// median says nothing).
+const marked = (statistic) => (statistic === 'median' ? {} : { statistic });
+
+// { median, lo, hi, n }: the median of `values` (or their best: statistic 'best') and its
+// bootstrap 95% interval. One value: the interval is that value (n says how little it rests on).
+// None: null. A best's interval never reaches above the best itself.
+function bootstrapMedian(values, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, statistic = 'median' } = {}) {
+  const of = STATISTICS[statistic];
   const xs = finite(values);
   if (xs.length === 0) return null;
   const random = seededRandom(seed);
-  const medians = [];
-  for (let r = 0; r < resamples; r++) medians.push(median(resample(xs, random)));
-  medians.sort((a, b) => a - b);
-  return { median: median(xs), lo: quantileSorted(medians, 0.025), hi: quantileSorted(medians, 0.975), n: xs.length };
+  const estimates = [];
+  for (let r = 0; r < resamples; r++) estimates.push(of(resample(xs, random)));
+  estimates.sort((a, b) => a - b);
+  return { median: of(xs), lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: xs.length, ...marked(statistic) };
 }
 
-// The ratio of the medians of two sets of runs, with its bootstrap interval (both sides resampled
-// independently). null when either side is empty or the denominator's median is not positive.
-function bootstrapRatio(numerator, denominator, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+// The ratio of the medians (or bests) of two sets of runs, with its bootstrap interval (both sides
+// resampled independently). null when either side is empty or the denominator's estimate is not
+// positive.
+function bootstrapRatio(numerator, denominator, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED, statistic = 'median' } = {}) {
+  const of = STATISTICS[statistic];
   const a = finite(numerator);
   const b = finite(denominator);
-  if (a.length === 0 || b.length === 0 || !(median(b) > 0)) return null;
+  if (a.length === 0 || b.length === 0 || !(of(b) > 0)) return null;
   const random = seededRandom(seed);
   const ratios = [];
-  for (let r = 0; r < resamples; r++) ratios.push(median(resample(a, random)) / median(resample(b, random)));
+  for (let r = 0; r < resamples; r++) ratios.push(of(resample(a, random)) / of(resample(b, random)));
   ratios.sort((x, y) => x - y);
-  return { median: median(a) / median(b), lo: quantileSorted(ratios, 0.025), hi: quantileSorted(ratios, 0.975), n: Math.min(a.length, b.length) };
+  return { median: of(a) / of(b), lo: quantileSorted(ratios, 0.025), hi: quantileSorted(ratios, 0.975), n: Math.min(a.length, b.length), ...marked(statistic) };
 }
+
+// Throughput figures and their ratios: the best of the processes (see the top).
+const THROUGHPUT = { statistic: 'best' };
+const bootstrapThroughput = (values) => bootstrapMedian(values, THROUGHPUT);
+const throughputRatio = (numerator, denominator) => bootstrapRatio(numerator, denominator, THROUGHPUT);
 
 // The difference of the medians of two sets of runs, with its bootstrap interval (both sides
 // resampled independently). null when either side is empty.
@@ -124,13 +150,15 @@ function bootstrapDifference(minuend, subtrahend, { resamples = BOOTSTRAP_RESAMP
   return { median: median(a) - median(b), lo: quantileSorted(differences, 0.025), hi: quantileSorted(differences, 0.975), n: Math.min(a.length, b.length) };
 }
 
-// A latency percentile over several processes' samples: the percentile of all samples pooled,
-// with an interval that resamples the processes, then the samples within each.
-function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+// The sets of samples that are not empty, and the percentile of all of them pooled.
+function pooledPercentile(sampleSets, fraction) {
   const sets = sampleSets.filter((set) => set?.length);
-  if (sets.length === 0) return null;
-  const pooled = Float64Array.from(sets.flat()).sort();
-  const random = seededRandom(seed);
+  return { sets, value: sets.length ? quantileSorted(Float64Array.from(sets.flat()).sort(), fraction) : null };
+}
+
+// `resamples` bootstrap estimates of a pooled percentile: each resamples the processes (sets),
+// then the samples within each, from `random`.
+function percentileResamples(sets, fraction, random, resamples) {
   const estimates = [];
   // One buffer for every resample, as large as the largest (every set drawn the longest one): the
   // report resamples hundreds of thousands of samples for each latency percentile.
@@ -143,8 +171,31 @@ function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAM
     }
     estimates.push(quantileSelected(buffer.subarray(0, size), fraction));
   }
-  estimates.sort((a, b) => a - b);
-  return { median: quantileSorted(pooled, fraction), lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: sets.length, samples: pooled.length };
+  return estimates;
+}
+
+// A latency percentile over several processes' samples: the percentile of all samples pooled,
+// with an interval that resamples the processes, then the samples within each. A tail percentile
+// of the pooled samples rests on all of them: the median of each process's own p99 rests on the
+// few largest samples of each, which one timer stall of the machine sets.
+function bootstrapPercentile(sampleSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const { sets, value } = pooledPercentile(sampleSets, fraction);
+  if (sets.length === 0) return null;
+  const estimates = percentileResamples(sets, fraction, seededRandom(seed), resamples).sort((a, b) => a - b);
+  const samples = sets.reduce((sum, set) => sum + set.length, 0);
+  return { median: value, lo: quantileSorted(estimates, 0.025), hi: quantileSorted(estimates, 0.975), n: sets.length, samples };
+}
+
+// The difference of two pooled percentiles (bootstrapPercentile's), each side resampled on its own.
+function bootstrapPercentileDifference(minuendSets, subtrahendSets, fraction, { resamples = BOOTSTRAP_RESAMPLES, seed = BOOTSTRAP_SEED } = {}) {
+  const a = pooledPercentile(minuendSets, fraction);
+  const b = pooledPercentile(subtrahendSets, fraction);
+  if (a.sets.length === 0 || b.sets.length === 0) return null;
+  const random = seededRandom(seed);
+  const left = percentileResamples(a.sets, fraction, random, resamples);
+  const right = percentileResamples(b.sets, fraction, random, resamples);
+  const differences = left.map((x, r) => x - right[r]).sort((x, y) => x - y);
+  return { median: a.value - b.value, lo: quantileSorted(differences, 0.025), hi: quantileSorted(differences, 0.975), n: Math.min(a.sets.length, b.sets.length) };
 }
 
 const overlaps = (a, b) => Boolean(a && b) && a.lo <= b.hi && b.lo <= a.hi;
@@ -249,7 +300,7 @@ function floors(results) {
   for (const api of ['node-api', 'v8']) {
     runs[`${api}/1`] = jsCallRuns(api, 1);
     runs[`${api}/1000`] = jsCallRuns(api, 1000);
-    byApi[api] = { perItemScope: median(runs[`${api}/1`]), best: median(runs[`${api}/1000`]) };
+    byApi[api] = { perItemScope: best(runs[`${api}/1`]), best: best(runs[`${api}/1000`]) };
   }
   runs.jsLoop = values(of('js-loop-floor', (job) => job.callback === 'checks')[0], (run) => run.itemsPerSec);
   runs.jsLoopSum = values(of('js-loop-floor', (job) => job.callback === 'sum')[0], (run) => run.itemsPerSec);
@@ -275,12 +326,12 @@ function floors(results) {
     // The best any per-item mechanism could do, whatever its API.
     jsCallBest: bests.length ? Math.max(...bests) : null,
     jsCallBestApi: bests.length ? bestApi : null,
-    jsLoop: median(runs.jsLoop),
-    jsLoopSum: median(runs.jsLoopSum),
-    ring: median(runs.ring),
+    jsLoop: best(runs.jsLoop),
+    jsLoopSum: best(runs.jsLoopSum),
+    ring: best(runs.ring),
     runs,
     byRound,
-    intervals: Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, bootstrapMedian(list)])),
+    intervals: Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, bootstrapThroughput(list)])),
     uvPingPongNs: median(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
     uvPingPong: bootstrapMedian(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
     latencyFloors: {
@@ -386,33 +437,33 @@ function summarizeTarget(results, target, floor) {
     batchSumRuns,
     // The trampoline with the JS-call floor's own callback (adds each value).
     sumEachRuns,
-    sumEachCI: bootstrapMedian(sumEachRuns),
+    sumEachCI: bootstrapThroughput(sumEachRuns),
     // Each round's batch-sum over the same round's V8 JS-call floor: the worst of them is what
     // "in every run" is held to.
     batchSumOverV8ByRound: batchSumEntry ? perRound(good(batchSumEntry.runs), floor.byRound['v8/1000']) : [],
-    throughput: oneRuns.length ? median(oneRuns) : null,
-    throughputCI: bootstrapMedian(oneRuns),
+    throughput: best(oneRuns),
+    throughputCI: bootstrapThroughput(oneRuns),
     throughput2: two?.deliveredPerSec ?? null,
     // The producers group: 1, 2, 4 and 8 producers, runs of one size per target.
     producers: Object.fromEntries(
-      [1, 2, 4, 8].map((p) => [p, bootstrapMedian(producerRuns(p))]).filter(([, interval]) => interval),
+      [1, 2, 4, 8].map((p) => [p, bootstrapThroughput(producerRuns(p))]).filter(([, interval]) => interval),
     ),
     producerItems: producersEntry(1)?.job.options.count ?? null,
     cpuMsPerMillion: one ? (one.cpuMs / one.stats.delivered) * 1e6 : null,
     api: target.api ?? 'node-api',
     callback: target.callback ?? 'per-item', // 'batch': one call per wake-up with typed arrays
-    batchSum: batchSumRuns.length ? median(batchSumRuns) : null,
-    batchSumCI: bootstrapMedian(batchSumRuns),
-    ofApiFloor: ratio(oneRuns.length ? median(oneRuns) : null, floorFor(target, floor)),
-    ofApiFloorCI: bootstrapRatio(oneRuns, floor.runs?.[apiKey] ?? []),
-    ofBestFloor: ratio(oneRuns.length ? median(oneRuns) : null, floor.jsCallBest),
+    batchSum: best(batchSumRuns),
+    batchSumCI: bootstrapThroughput(batchSumRuns),
+    ofApiFloor: ratio(best(oneRuns), floorFor(target, floor)),
+    ofApiFloorCI: throughputRatio(oneRuns, floor.runs?.[apiKey] ?? []),
+    ofBestFloor: ratio(best(oneRuns), floor.jsCallBest),
     bound: {
       name: bound.name,
       figure: bound.figure,
-      share: bootstrapRatio(bound.figure === 'batchSum' ? batchSumRuns : oneRuns, boundRuns),
+      share: throughputRatio(bound.figure === 'batchSum' ? batchSumRuns : oneRuns, boundRuns),
     },
     // Stamped ÷ unstamped, one producer, both from the producers group: the same size, side by side.
-    stampCost: bootstrapRatio(speeds(stampedEntry), producerRuns(1)),
+    stampCost: throughputRatio(speeds(stampedEntry), producerRuns(1)),
     unpacedCoalescing: one ? coalescing(one.stats) : null,
     sweep: sweep.map(({ rate, run }) => ({
       rate,
@@ -458,12 +509,12 @@ function summarize(report) {
   const tsfn = rows.find((r) => r.name === '04-tsfn');
   for (const row of rows) {
     row.fastPath = {
-      ofNodeApi: bootstrapRatio(row.throughputRuns, floor.runs['node-api/1000']),
-      overV8: bootstrapRatio(row.throughputRuns, floor.runs['v8/1000']),
-      overTsfn: tsfn ? bootstrapRatio(row.throughputRuns, tsfn.throughputRuns) : null,
-      sumOverNodeApi: bootstrapRatio(row.batchSumRuns, floor.runs['node-api/1000']),
-      sumOverV8: bootstrapRatio(row.batchSumRuns, floor.runs['v8/1000']),
-      sumEachOverV8: bootstrapRatio(row.sumEachRuns, floor.runs['v8/1000']),
+      ofNodeApi: throughputRatio(row.throughputRuns, floor.runs['node-api/1000']),
+      overV8: throughputRatio(row.throughputRuns, floor.runs['v8/1000']),
+      overTsfn: tsfn ? throughputRatio(row.throughputRuns, tsfn.throughputRuns) : null,
+      sumOverNodeApi: throughputRatio(row.batchSumRuns, floor.runs['node-api/1000']),
+      sumOverV8: throughputRatio(row.batchSumRuns, floor.runs['v8/1000']),
+      sumEachOverV8: throughputRatio(row.sumEachRuns, floor.runs['v8/1000']),
     };
   }
   return { floor, rows };
@@ -546,6 +597,9 @@ function decisions({ floor, rows }) {
 
 module.exports = {
   median,
+  best,
+  bootstrapThroughput,
+  throughputRatio,
   medianRun,
   ratio,
   coalescing,
@@ -562,6 +616,7 @@ module.exports = {
   bootstrapRatio,
   bootstrapDifference,
   bootstrapPercentile,
+  bootstrapPercentileDifference,
   overlaps,
   bestWithTies,
   verdict,

@@ -186,7 +186,7 @@ function shareOfFloorChart(rows) {
     .map((r) => ({ target: r.name, floor: r.bound.name + (r.bound.figure === 'batchSum' ? ' (batch-sum run)' : ''), share: r.bound.share.median, lo: r.bound.share.lo, hi: r.bound.share.hi }));
   const floors = [...new Set(values.map((v) => v.floor))];
   const y = { field: 'target', type: 'nominal', sort: null, title: null, axis: { labelLimit: 320 } };
-  const xTitle = 'share of the floor (median, 95% interval)';
+  const xTitle = 'share of the floor (best processes, 95% interval)';
   return {
     ...base('Unpaced throughput as a share of the floor that bounds it', []),
     vconcat: floors.map((name) => ({

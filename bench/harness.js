@@ -5,8 +5,8 @@
 //   node bench/harness.js            quick size (REPORT_SIZE=full for the long run, smoke to check
 //                                    the harness end to end in a minute; CHAPTERS=04 narrows)
 //   node bench/harness.js --plan     prints the planned job count and duration, runs nothing
-// Every target and floor runs in rounds (round-robin), each run in a fresh process (a target's
-// producer counts share one, as do its sweep's rates: see plan): see SIZES.
+// Every target and floor runs in rounds (round-robin), each run in a fresh process (some streams of
+// one target share one: see series and plan): see SIZES.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -31,9 +31,10 @@ const SIZES = {
     rounds: 2, // throughput: targets unpaced with one producer, batch-sum, every throughput floor
     samples: 2, // timed samples per throughput process, the best reported
     reruns: 1, // at most this many rounds of the throughput group rerun when a floor moved (see below)
-    latencyRounds: 2, // 1 000 items/s latency runs and the latency floors (5 or more: quick, full)
-    producerRounds: 1, // 1, 2, 4 and 8 producers, and 1 stamped
-    busyRounds: 1,
+    // The latency floors and chapter 0's 1 000 items/s latency runs (5 or more: quick, full); the
+    // other targets' latency runs share their throughput processes, `rounds` of them.
+    latencyRounds: 2,
+    producerRounds: 1, // 1, 2, 4 and 8 producers, 1 stamped, and the busy main thread
     producers: [1, 2, 8],
     sweep: [[1e4, 500], [1e5, 5000]], // [rate, items], paced; 1k/s is the latency group's
     latencyItems: 100,
@@ -49,23 +50,28 @@ const SIZES = {
   },
   quick: {
     rounds: 5,
-    samples: 3,
-    reruns: 2,
+    samples: 2,
+    // None: a process that ran slow is one whose main thread started on the slow vCPU (see
+    // bench/analysis.js), not a disturbed round, and a rerun round is another 15 s of the run.
+    reruns: 0,
     latencyRounds: 5,
     producerRounds: 3,
-    busyRounds: 3,
     producers: [1, 2, 8],
-    sweep: [[1e4, 3000], [1e5, 30000], [1e6, 200000]],
-    latencyItems: 300,
+    sweep: [[1e4, 1500], [1e5, 15000], [1e6, 100000]],
+    latencyItems: 300, // as many as the native latency floors' wake-ups (bench/native/support.h)
     unpacedItems: 100000,
     producerItems: 50000,
+    // At 1 M/s offered the busy main thread takes about 400 000 a second: 200 000 items leave some
+    // 120 000 behind when the producer is done, beyond chapter 5's ring (65 536), as its memory
+    // target needs (analysis.js, ringBoundReached). (With 150 000, chapter 5's RSS growth spread
+    // from 1.6 to 2.3 MiB over processes, against 1.74 in each of three with 200 000.)
     busyItems: 200000,
     batchItems: 10000000,
     sumEachItems: 2000000,
     floorCalls: 400000,
     loopItems: 1000000,
     pingPongs: 5000,
-    sleeperMs: 1000,
+    sleeperMs: 500,
   },
   full: {
     rounds: 9,
@@ -73,7 +79,6 @@ const SIZES = {
     reruns: 3,
     latencyRounds: 7,
     producerRounds: 5,
-    busyRounds: 3,
     producers: [1, 2, 4, 8],
     sweep: [[1e4, 50000], [1e5, 500000], [1e6, 3000000]],
     latencyItems: 5000,
@@ -163,11 +168,14 @@ function streamJob(target, scenario, options, extra = {}) {
 function series(size) {
   const s = SIZES[size];
   const all = targets();
+  // The JS floors take their samples on each CPU in turn (bench/run-one.js, cpuPinner): at least
+  // one sample on each.
+  const floorSamples = Math.max(s.samples, os.cpus().length);
   const throughput = [
     ...['node-api', 'v8'].flatMap((api) =>
-      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: s.samples })),
+      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: floorSamples, pinSamples: true })),
     ),
-    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback, samples: s.samples })),
+    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback, samples: floorSamples, pinSamples: true })),
     { kind: 'native-floor', scenario: 'floor', floor: 'ring', filter: NATIVE_SERIES.ring, samples: s.samples },
     { kind: 'uv-ping-pong', scenario: 'floor', roundTrips: s.pingPongs },
   ];
@@ -176,7 +184,6 @@ function series(size) {
     { kind: 'sleeper', scenario: 'noise', durationMs: s.sleeperMs, intervalMs: 1 },
   ];
   const producers = [];
-  const busy = [];
   const once = [];
   for (const target of all) {
     // The trampoline is held to the JS-loop floor, so it delivers as many items as that floor's
@@ -187,46 +194,51 @@ function series(size) {
     const producerCount = loops ? 10 * s.producerItems : s.producerItems;
     // Chapter 0 runs one stream per process: its watcher and global state outlive a stream.
     const k = target.excluded ? 1 : s.samples;
-    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { samples: k }));
+    // A target's throughput streams and its 1 000/s latency run share a process in each round of
+    // the throughput group, as its producer counts and stamped run do in the producers group and
+    // its sweep's rates in the sweep (see plan): chapter 0 aside, which runs one stream per process.
+    const together = target.excluded ? {} : { together: target.name };
+    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { samples: k, ...together }));
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
       // divided by that floor with the same callback on both sides.
-      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', samples: k }));
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', samples: k, ...together }));
     }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
-      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', samples: k }));
+      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', samples: k, ...together }));
     }
-    latency.push(streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true }));
+    (target.excluded ? latency : throughput).push(
+      streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true, ...together }),
+    );
     // 1, 2, 4 and 8 producers for the chapters, and one producer with stamps on; the
     // alternatives' producers are workers: 1 and 2.
-    // A target's producer counts and its stamped run share a process in each round, as do its
-    // sweep's rates (see plan): chapter 0 aside, which runs one stream per process.
-    const together = target.excluded ? {} : { together: target.name };
     const counts = target.kind === 'chapter' ? s.producers : [1, 2];
     for (const p of counts.filter((p) => p <= (target.maxProducers ?? 64))) {
       producers.push(streamJob(target, 'producers', { count: producerCount, rate: 0, producers: p }, { samples: k, ...together }));
     }
     producers.push(streamJob(target, 'stamped', { count: producerCount, rate: 0, producers: 1 }, { latency: true, samples: k, ...together }));
     for (const [rate, count] of s.sweep) once.push(streamJob(target, 'sweep', { count, rate }, { latency: true, ...together }));
-    busy.push(streamJob(target, 'busy', { count: s.busyItems, rate: BUSY_RATE }, { latency: true, busyWork: BUSY_WORK }));
+    // The busy run shares the process too, and leads it: its memory figure is the process's peak
+    // resident size, which a stream before it would have set.
+    producers.push(streamJob(target, 'busy', { count: s.busyItems, rate: BUSY_RATE }, { latency: true, busyWork: BUSY_WORK, ...together, leads: true }));
   }
   return [
     { group: 'throughput', repeats: s.rounds, jobs: throughput, reruns: s.reruns },
     { group: 'latency', repeats: s.latencyRounds, jobs: latency },
     { group: 'producers', repeats: s.producerRounds, jobs: producers },
-    { group: 'busy', repeats: s.busyRounds, jobs: busy },
     { group: 'sweep', repeats: 1, jobs: once },
   ];
 }
 
 // The whole plan, in the order it runs: group by group, and within a group round by round, every
 // series once per round. Each step is one process: { series: [indices of its series], round,
-// group }. Series that share a `together` key (one target's producer counts and stamped run, its
-// sweep's rates) are one step, run one after the other in the same process, in an order rotated
-// from round to round: every figure still comes from several processes, each stream in it is
-// timed on its own, and the plan spawns a process per target a round instead of one per series
-// (a process start and the callback's warm-up cost about as much as one of those streams).
+// group }. Series that share a `together` key (one target's unpaced and latency runs; its busy run,
+// producer counts and stamped run; its sweep's rates) are one step, run one after the other in the
+// same process, in an order rotated from round to round (a series that `leads` stays first): every
+// figure still comes from several processes, each stream in it is timed on its own, and the plan
+// spawns a process per target a round instead of one per series (a process start and the
+// callback's warm-up cost about as much as one of those streams).
 function plan(size) {
   const steps = [];
   const jobs = [];
@@ -241,8 +253,11 @@ function plan(size) {
     });
     for (let round = 0; round < group.repeats; round++) {
       for (const list of members.values()) {
-        const shift = round % list.length;
-        steps.push({ series: [...list.slice(shift), ...list.slice(0, shift)], round, group: group.group });
+        // A series that leads (the busy run) stays first; the others take turns.
+        const leading = list.filter((k) => jobs[k].leads);
+        const rest = list.filter((k) => !jobs[k].leads);
+        const shift = round % Math.max(1, rest.length);
+        steps.push({ series: [...leading, ...rest.slice(shift), ...rest.slice(0, shift)], round, group: group.group });
       }
     }
   }
@@ -352,7 +367,7 @@ async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => 
   // (bench/run-one.js answers with one result per job).
   const runStep = async (step) => {
     const childJobs = step.series.map((k) => {
-      const { group, repeats, together, ...childJob } = jobs[k];
+      const { group, repeats, together, leads, ...childJob } = jobs[k];
       return childJob;
     });
     const outcome = await run(childJobs.length === 1 ? childJobs[0] : { kind: 'together', jobs: childJobs }, step.round);

@@ -105,19 +105,27 @@ function machineSection(report) {
     `## Machine and software\n\n${table(['', ''], rows)}\n${warning}\n` +
     `**How the figures are made.** Every target and every floor runs in rounds: each round runs each of ` +
     `them once, round-robin, each run in a fresh process, so a floor is measured beside the targets it ` +
-    `bounds (${report.sizes.rounds} rounds for throughput and its floors, ${report.sizes.latencyRounds} for ` +
-    `latency and its floors, ${report.sizes.producerRounds} for the producers group, ${report.sizes.busyRounds ?? 1} for the busy main thread; the rate ` +
-    `sweep is one round). In the producers group a target's producer counts and its stamped run share one process ` +
-    `a round, one after the other, in an order rotated from round to round; the sweep's rates share one process a ` +
-    `target; each stream in them is timed on its own (chapter 0 runs one stream per process). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
+    `bounds (${report.sizes.rounds} rounds for throughput, its floors and the targets' latency, ${report.sizes.latencyRounds} for ` +
+    `the latency floors and chapter 0's latency, ${report.sizes.producerRounds} for the producers group and the busy main thread; the rate ` +
+    `sweep is one round). Some streams of one target share a process, one after the other, in an order rotated from ` +
+    `round to round, each timed on its own: in the throughput group its unpaced run (with its sum-each or batch-sum ` +
+    `run) and its 1 000/s latency run; in the producers group its busy-main-thread run, always first (its memory figure is ` +
+    `the process's peak resident size), then its producer counts and its stamped run; in the sweep ` +
+    `its rates (chapter 0 runs one stream per process). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
     `of the size given, back to back, and reports the fastest. On a shared or virtual machine other work ` +
-    `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do; ` +
-    `the figure is the median over processes of those bests, with a bootstrap 95% interval over the ` +
-    `processes in brackets (percentile method, ${b.resamples} resamples, seed ${b.seed}). A round of the ` +
-    `throughput group in which either JS-call floor fell more than ${moved}% below its median is marked and left ` +
-    `out, and replaced by a new round while the ${report.sizes.reruns ?? 0} reruns allowed last` +
-    `${left.length ? `: in this run round${left.length > 1 ? 's' : ''} ${left.map((r) => r + 1).join(', ')}` : ': none in this run'}. ` +
-    `A ratio is the ratio of the two medians, with an interval from resampling each side's processes ` +
+    `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do. ` +
+    `The same holds between processes: a process whose main thread runs on the vCPU that is slow at the time is ` +
+    `slow all through (see [the floors](#floors-measured-in-the-same-run)), so ` +
+    `**a throughput figure is the best of its processes**, floors included (a JS floor's process takes one sample on each vCPU), with a bootstrap 95% interval over the ` +
+    `processes in brackets (percentile method, ${b.resamples} resamples, seed ${b.seed}; a best's interval ` +
+    `cannot reach above the best itself, and its low end is about the third best of five processes, so one or two ` +
+    `slow processes move neither end). Every other figure is the median of its processes. ` +
+    (report.sizes.reruns
+      ? `A round of the throughput group in which either JS-call floor fell more than ${moved}% below its median is marked and left ` +
+        `out, and replaced by a new round while the ${report.sizes.reruns} reruns allowed last` +
+        `${left.length ? `: in this run round${left.length > 1 ? 's' : ''} ${left.map((r) => r + 1).join(', ')}` : ': none in this run'}. `
+      : `No round is marked or rerun at this size: a slow floor is a process on the slow vCPU, not a disturbed round. `) +
+    `A ratio is the ratio of the two figures (of two bests, for throughput), with an interval from resampling each side's processes ` +
     `independently. Latency is not best-of: every sample of every process is pooled, and the interval ` +
     `resamples the processes, then the samples within each. Two figures whose intervals overlap are a ` +
     `tie. Every callback is called 100 000 times from JS before its run, as the floors' callbacks are, and ` +
@@ -141,7 +149,7 @@ function summarySection({ floor, rows }, report) {
     fixed(r.unpacedCoalescing?.meanItemsPerWakeup, 0) + (allInOne(r) ? ' (every item in one loop iteration)' : ''),
     fixed(r.cpuMsPerMillion, 0),
   ]);
-  const header = ['target', 'p50 µs @1k/s (latency group)', 'p99 µs @1k/s (latency group)', `unpaced M items/s (throughput group, 1 producer, best of ${k})`, 'throughput ÷ its bounding floor (same rounds)', 'items / wake-up (unpaced, median process)', 'CPU ms per M items (unpaced, median process)'];
+  const header = ['target', 'p50 µs @1k/s (latency group)', 'p99 µs @1k/s (latency group)', `unpaced M items/s (throughput group, 1 producer, the best process, each best of ${k})`, 'throughput ÷ its bounding floor (same rounds)', 'items / wake-up (unpaced, median process)', 'CPU ms per M items (unpaced, median process)'];
   const f = floor.intervals;
   return {
     header,
@@ -184,7 +192,7 @@ function targetsSection(entries, { rows, floor }, report) {
   return (
     `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written. ` +
     `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`; a comparison with the best other chapter also names it, \`against\`), ` +
-    `from which this table is written: the estimate is the ratio of medians (best-of-${report.sizes.samples ?? 1} throughput) with its ` +
+    `from which this table is written: the estimate is the ratio of two throughputs, each the best of its processes (each process the best of ${report.sizes.samples ?? 1} samples), with its ` +
     `95% interval, and a goal is **met** only when the whole interval clears it, **not met** when none of it does, ` +
     `otherwise **undecided**. Latency ratios take the conservative interval (lowest over highest, highest over ` +
     `lowest), so that they clear 1 exactly when the two latency intervals do not overlap. ${worst}\n\n` +
@@ -197,7 +205,43 @@ function targetsSection(entries, { rows, floor }, report) {
   );
 }
 
-function floorSection(report, floor) {
+// How many of the chapters' unpaced throughput processes ran below SLOW of their row's best, and
+// in which rows: the slow processes the best-of-processes statistic is there for.
+const SLOW = 0.75;
+function slowProcessesText(rows) {
+  const chapters = rows.filter((r) => r.kind === 'chapter' && !r.excluded && r.throughputRuns.length > 1);
+  const slow = chapters.map((r) => ({ name: r.name, n: r.throughputRuns.filter((v) => v < SLOW * Math.max(...r.throughputRuns)).length }));
+  const total = chapters.reduce((sum, r) => sum + r.throughputRuns.length, 0);
+  const count = slow.reduce((sum, r) => sum + r.n, 0);
+  const where = slow.filter((r) => r.n > 0).map((r) => `${r.name} ${r.n}`).join(', ');
+  return `In this run ${count} of the ${total} processes of the chapters' unpaced throughput ran below ${SLOW * 100}% of the best process of their row${where ? ` (${where})` : ''}.`;
+}
+
+// The JS floors' samples, each pinned to one CPU in turn (bench/run-one.js, cpuPinner): per CPU,
+// how many ran below SLOW of the faster sample of their process.
+function pinnedFloorsText(results) {
+  const perCpu = new Map();
+  for (const { job, runs } of results) {
+    if (!job.pinSamples) continue;
+    for (const run of runs) {
+      const rates = run.samplesPerSec ?? [];
+      const fastest = Math.max(...rates);
+      rates.forEach((rate, j) => {
+        const cpu = run.samplesCpu?.[j];
+        if (cpu === null || cpu === undefined) return;
+        const entry = perCpu.get(cpu) ?? { slow: 0, all: 0 };
+        entry.all++;
+        if (rate < SLOW * fastest) entry.slow++;
+        perCpu.set(cpu, entry);
+      });
+    }
+  }
+  if (perCpu.size === 0) return '';
+  const list = [...perCpu].sort(([a], [b]) => a - b).map(([cpu, e]) => `on vCPU ${cpu}, ${e.slow} of ${e.all}`);
+  return ` The JS floors' samples, pinned to each vCPU in turn, that ran below ${SLOW * 100}% of their process's faster one: ${list.join('; ')}.`;
+}
+
+function floorSection(report, floor, targetRows) {
   const f = floor.intervals;
   const lf = floor.latencyFloors;
   const lat = (entry) => (entry ? `p50 ${ciUs(entry.p50)} µs, p99 ${ciUs(entry.p99)} µs` : '—');
@@ -250,6 +294,16 @@ function floorSection(report, floor) {
     `nothing, and runs at one speed in every process; the trampoline's sum-each callback does the same. ` +
     `The ring floor used to pin its two threads: on a shared machine a pinned thread cannot leave a busy CPU, ` +
     `and the floor fell below the unpinned chapter it bounds; it now runs unpinned, as the chapter does.\n\n` +
+    `**Slow processes: the slow vCPU.** ${slowProcessesText(targetRows)}${pinnedFloorsText(report.results)} A slow process is slow in every sample ` +
+    `it takes, floors included, and the next one need not be. Pinning processes to one vCPU or the other ` +
+    `(\`taskset -c 0\`, \`taskset -c 1\`) shows why: at times one of this VM's two vCPUs runs everything, a ` +
+    `single-threaded loop included, at a little over half the other's speed, for minutes on end, with no steal time ` +
+    `reported; which one, and how often, changes from hour to hour. A process's main thread stays on the vCPU it ` +
+    `starts on. Hence each JS floor process takes one sample pinned to each vCPU in turn and keeps the faster: a ` +
+    `floor is what the faster vCPU does. A cross-thread stream needs both vCPUs: whichever of its threads is the bottleneck slows it ` +
+    `when that thread is on the slow one (the main thread for a per-item chapter, the producer for the trampoline ` +
+    `and batch mode). A floor run in the same process as a stream therefore does not cancel the slow vCPU out of ` +
+    `their ratio; the best of the processes is the figure nearest both vCPUs at full speed.\n\n` +
     `${table(['floor', 'figure'], rows)}\n${native}`
   );
 }
@@ -370,7 +424,7 @@ function busySection(report, { rows }) {
     .map((r) => [r.name, millions(r.busy.delivered), fixed(r.busy.rssGrowthMiB, 1), String(r.busy.peakQueueDepth || '—'), String(r.busy.dropped), us(r.busy.p99)]);
   return (
     `## Busy main thread\n\nThe callback burns ${report.busyWork} iterations of integer work per item while one ` +
-    `producer offers ${report.busyRate / 1e6}M items/s (${report.sizes.busyItems} items, ${report.sizes.busyRounds ?? 1} process${(report.sizes.busyRounds ?? 1) > 1 ? 'es' : ''} per target, the median process by RSS growth shown): the main thread cannot keep ` +
+    `producer offers ${report.busyRate / 1e6}M items/s (${report.sizes.busyItems} items, ${report.sizes.busyRounds ?? report.sizes.producerRounds ?? 1} process${(report.sizes.busyRounds ?? report.sizes.producerRounds ?? 1) > 1 ? 'es' : ''} per target, the median process by RSS growth shown): the main thread cannot keep ` +
     `up, so what matters is where the backlog goes — a growing queue (RSS), backpressure on the producer, or drops.\n\n` +
     `${table(['target', 'delivered M/s', 'RSS growth MiB', 'peak queue', 'dropped', 'p99 µs'], body)}\n\n` +
     `\n`
@@ -645,7 +699,7 @@ async function main() {
     producersSection(report, summary),
     busySection(report, summary),
     flood.floodSection(floodSummary, floodTargets),
-    floorSection(report, summary.floor),
+    floorSection(report, summary.floor, summary.rows),
     anchorsSection(summary),
     runtimesSection(),
     problemsSection(summary),

@@ -4,10 +4,11 @@
 //   node bench/run-one.js '<job as JSON>'
 // and reads one JSON line from stdout. A job is
 //   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency }
-//   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8' }
+//   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8', pinSamples }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
-//   { kind: 'js-loop-floor', items, batch, callback: 'checks' | 'sum' }
+//   { kind: 'js-loop-floor', items, batch, callback: 'checks' | 'sum', pinSamples }
+// pinSamples: each sample on a CPU of its own in turn (cpuPinner).
 //   { kind: 'native-floor', filter }   one run of bench/native's floors, --benchmark_filter=filter
 //   { kind: 'together', jobs: [stream jobs] }   those streams one after the other in this process
 // A stream job with keepSamples also returns every latency sample (ns), for the report's CDF and
@@ -18,7 +19,7 @@
 // every sample's rate and the best of them as its figure. On a shared or virtual machine, other
 // work only ever slows a sample down (it takes the CPU, the caches, the memory bus); it never
 // speeds one up. The fastest of k samples is what the process could do, the others are that
-// minus the interference they met; the report then takes the median of the processes' bests.
+// minus the interference they met; the report then takes the best of the processes' bests.
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -250,21 +251,42 @@ async function runStream(job) {
 // about 10 M calls/s (CPU time) in a process whose new space has grown, about 17 M in one whose
 // has not, so that the floor was bimodal across processes. Without the allocation it runs at
 // about 19 M calls/s in every process (docs/report/README.md, "Why the floors were bimodal").
-function runJsCallFloor({ calls, callsPerScope, api, samples = 1 }) {
+function runJsCallFloor({ calls, callsPerScope, api, samples = 1, pinSamples = false }) {
   const floor = require(path.join(FLOOR_BUILD, FLOOR_ADDONS[api]));
   const sum = new Float64Array(1);
   const callback = (i) => {
     sum[0] += i;
   };
+  const pinner = cpuPinner(pinSamples);
+  pinner.pin(0);
   floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // warm up the JIT
   const rates = [];
+  const cpus = [];
   for (let j = 0; j < Math.max(1, samples); j++) {
+    cpus.push(pinner.pin(j));
     sum[0] = 0;
     const elapsedNs = floor.callMany(callback, calls, callsPerScope);
     rates.push(calls / (elapsedNs / 1e9));
   }
+  pinner.release();
   const problems = sum[0] === (calls * (calls - 1)) / 2 ? [] : ['sum of calls is wrong'];
-  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, problems };
+  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, ...pinner.record(cpus), problems };
+}
+
+// A JS floor with `pinSamples` takes its sample j on CPU j mod (the CPUs), its warm-up on the
+// first, and keeps the fastest as every floor does (see bench/floor/floor.cc, pinToCpu): on this
+// kind of VM one vCPU at a time runs a single-threaded loop at little over half the other's speed,
+// for minutes on end, and a floor that happened to start on the slow one bounds nothing. Each
+// sample's CPU is recorded (samplesCpu; null where the kernel refused the pin).
+function cpuPinner(pinSamples) {
+  if (!pinSamples) return { pin: () => null, release: () => {}, record: () => ({}) };
+  const { pinToCpu } = require(path.join(FLOOR_BUILD, FLOOR_ADDONS['node-api']));
+  const count = os.cpus().length;
+  return {
+    pin: (j) => (pinToCpu(j % count) ? j % count : null),
+    release: () => pinToCpu(-1),
+    record: (cpus) => ({ samplesCpu: cpus }),
+  };
 }
 
 function runUvPingPong({ roundTrips }) {
@@ -294,7 +316,7 @@ function runSleeper({ durationMs, intervalMs }) {
 // JS loop over a filled Float64Array, `batch` items at a time, as a batch callback that hands
 // each item on does: no thread, no native call. The bound for any per-item delivery that crosses
 // into JS once per batch. Only the loops are timed, not the filling.
-function runJsLoopFloor({ items, batch, callback, samples = 1 }) {
+function runJsLoopFloor({ items, batch, callback, samples = 1, pinSamples = false }) {
   const sum = callback === 'sum';
   const state = sum ? makeSumCallback() : makeCallback({ producers: 1, everyItem: true, latency: false, busyWork: 0 });
   const deliver = sum ? state.callback : perItemOf(state.callback);
@@ -311,10 +333,14 @@ function runJsLoopFloor({ items, batch, callback, samples = 1 }) {
     }
     return elapsed;
   };
+  const pinner = cpuPinner(pinSamples);
+  pinner.pin(0);
   pass(100000, false); // the targets' warm-up: 100 000 calls
   const rates = [];
   const problems = [];
+  const cpus = [];
   for (let j = 0; j < Math.max(1, samples); j++) {
+    cpus.push(pinner.pin(j));
     state.reset();
     const elapsedNs = pass(items, true);
     rates.push(items / (elapsedNs / 1e9));
@@ -322,7 +348,8 @@ function runJsLoopFloor({ items, batch, callback, samples = 1 }) {
     if (state.outOfOrder) problems.push(`${state.outOfOrder} items out of order`);
     if (sum && state.sum !== (items * (items - 1)) / 2) problems.push('sum of items is wrong');
   }
-  return { callback, items, batch, itemsPerSec: Math.max(...rates), samplesPerSec: rates, problems: [...new Set(problems)] };
+  pinner.release();
+  return { callback, items, batch, itemsPerSec: Math.max(...rates), samplesPerSec: rates, ...pinner.record(cpus), problems: [...new Set(problems)] };
 }
 
 // One Google Benchmark run of the native floors in this fresh process, so that the harness can

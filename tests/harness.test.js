@@ -16,6 +16,7 @@ const {
   bootstrapMedian,
   bootstrapRatio,
   bootstrapPercentile,
+  bootstrapPercentileDifference,
   bestWithTies,
   verdict,
   targetEntry,
@@ -100,26 +101,27 @@ describe('harness summary on synthetic results', () => {
   const summary = summarize(syntheticReport());
   const [a, b] = summary.rows;
 
-  it('takes the floors per API as medians of their repeats, and the best of them', () => {
-    assert.deepEqual(summary.floor.jsCall['node-api'], { perItemScope: 11e6, best: 18e6 });
+  it('takes the floors per API as the best of their repeats, and the best of them', () => {
+    assert.deepEqual(summary.floor.jsCall['node-api'], { perItemScope: 12e6, best: 20e6 });
     assert.deepEqual(summary.floor.jsCall.v8, { perItemScope: 15e6, best: 24e6 });
     assert.equal(summary.floor.jsCallBest, 24e6);
     assert.equal(summary.floor.uvPingPongNs, 40000);
   });
 
-  it('reports throughput from the median run, against its own API floor and the best', () => {
-    assert.equal(a.throughput, 9e6);
-    assert.equal(a.ofApiFloor, 0.5);
-    assert.equal(a.ofBestFloor, 9e6 / 24e6);
-    assert.equal(b.ofApiFloor, 15e6 / 24e6);
+  it('reports throughput from the best run, against its own API floor and the best', () => {
+    assert.equal(a.throughput, 13.5e6);
+    assert.equal(a.ofApiFloor, 13.5e6 / 20e6);
+    assert.equal(a.ofBestFloor, 13.5e6 / 24e6);
+    assert.equal(b.ofApiFloor, 22.5e6 / 24e6);
     assert.equal(a.throughput2, 9e6 * 1.2);
   });
 
   it('computes the cost of stamps, CPU per million items and memory growth', () => {
-    // Stamped ÷ unstamped, both from the producers group: medians 0.945 × speed over 1.05 × speed.
+    // Stamped ÷ unstamped, both from the producers group: bests 0.99 × speed over 1.1 × speed.
     assert.equal(a.stampCost.median, 0.9);
     assert.equal(a.stampCost.n, 2);
-    assert.deepEqual(a.producers[2], { median: 9e6 * 0.8, lo: 9e6 * 0.8, hi: 9e6 * 0.8, n: 1 });
+    assert.equal(a.stampCost.statistic, 'best');
+    assert.deepEqual(a.producers[2], { median: 9e6 * 0.8, lo: 9e6 * 0.8, hi: 9e6 * 0.8, n: 1, statistic: 'best' });
     assert.equal(a.producerItems, 1000);
     assert.equal(a.cpuMsPerMillion, 50000);
     assert.equal(a.busy.rssGrowthMiB, 20);
@@ -144,10 +146,11 @@ describe('harness summary on synthetic results', () => {
   });
 
   it('gives every throughput figure an interval and a ratio to its bounding floor', () => {
-    assert.deepEqual(a.throughputCI, { median: 9e6, lo: 4.5e6, hi: 13.5e6, n: 3 });
+    // The best of 13.5, 9 and 4.5: a resample of three draws 4.5 alone one time in 27, above 2.5%.
+    assert.deepEqual(a.throughputCI, { median: 13.5e6, lo: 4.5e6, hi: 13.5e6, n: 3, statistic: 'best' });
     assert.equal(a.bound.name, 'JS-call floor (node-api)');
     assert.equal(b.bound.name, 'JS-call floor (v8)');
-    assert.equal(a.ofApiFloorCI.median, 0.5);
+    assert.equal(a.ofApiFloorCI.median, 13.5e6 / 20e6);
     assert.equal(b.bound.share.n, 1);
   });
 });
@@ -181,6 +184,17 @@ describe('harness bootstrap, ties and verdicts (seeded, exact)', () => {
     assert.equal(quantileSelected(new Float64Array(0), 0.5), null);
   });
 
+  it('bootstraps the best of runs: one slow process of five moves neither the best nor the low end', () => {
+    const fast = [18.1, 17.5, 18.0, 17.2];
+    const interval = bootstrapMedian([...fast, 11.4], { statistic: 'best' });
+    assert.equal(interval.median, 18.1);
+    assert.equal(interval.hi, 18.1);
+    assert.ok(fast.includes(interval.lo), `low end ${interval.lo} is a fast process`);
+    // The median of the same five reaches down to the slow one.
+    assert.equal(bootstrapMedian([...fast, 11.4]).lo, 11.4);
+    assert.deepEqual(bootstrapRatio([10, 12, 6], [4, 5, 5], { statistic: 'best' }).median, 12 / 5);
+  });
+
   it('bootstraps the median of runs', () => {
     assert.deepEqual(bootstrapMedian([1, 2, 3, 4, 5], { resamples: 200, seed: 1 }), { median: 3, lo: 1, hi: 5, n: 5 });
     assert.deepEqual(bootstrapMedian([7]), { median: 7, lo: 7, hi: 7, n: 1 });
@@ -198,6 +212,12 @@ describe('harness bootstrap, ties and verdicts (seeded, exact)', () => {
     assert.deepEqual(bootstrapRatio([10, 10, 10], [5, 5, 5]), { median: 2, lo: 2, hi: 2, n: 3 });
     assert.equal(bootstrapRatio([1], []), null);
     assert.equal(bootstrapRatio([1], [0]), null);
+  });
+
+  it('bootstraps the difference of two pooled percentiles, each side resampled on its own', () => {
+    const d = bootstrapPercentileDifference([[5, 5, 5], [5, 5, 5]], [[2, 2], [2, 2, 2]], 0.99);
+    assert.deepEqual(d, { median: 3, lo: 3, hi: 3, n: 2 });
+    assert.equal(bootstrapPercentileDifference([[1]], [], 0.5), null);
   });
 
   it('bootstraps a latency percentile over processes, then samples', () => {
@@ -345,17 +365,18 @@ describe('targets.json entries and the estimator (exact)', () => {
 });
 
 describe('harness plan and charts', () => {
-  it('runs a target\'s producer counts in one process a round, in a rotated order, chapter 0 alone', () => {
+  it('runs a target\'s busy run, then its producer counts in a rotated order, in one process a round; chapter 0 alone', () => {
     const { jobs, steps } = plan('quick');
     const producers = steps.filter((step) => step.group === 'producers');
     const name = (step) => jobs[step.series[0]].targetName;
     const tsfn = producers.filter((step) => name(step) === '04-tsfn');
     assert.equal(tsfn.length, SIZES.quick.producerRounds);
     const label = (k) => `${jobs[k].scenario}:${jobs[k].options.producers}`;
+    // The busy run leads every time: its memory figure is the process's peak so far.
     assert.deepEqual(tsfn.map((step) => step.series.map(label)), [
-      ['producers:1', 'producers:2', 'producers:8', 'stamped:1'],
-      ['producers:2', 'producers:8', 'stamped:1', 'producers:1'],
-      ['producers:8', 'stamped:1', 'producers:1', 'producers:2'],
+      ['busy:undefined', 'producers:1', 'producers:2', 'producers:8', 'stamped:1'],
+      ['busy:undefined', 'producers:2', 'producers:8', 'stamped:1', 'producers:1'],
+      ['busy:undefined', 'producers:8', 'stamped:1', 'producers:1', 'producers:2'],
     ]);
     const original = producers.filter((step) => name(step) === '00-original');
     const originalSeries = jobs.filter((job) => job.group === 'producers' && job.targetName === '00-original').length;
@@ -396,9 +417,18 @@ describe('harness plan and charts', () => {
     // Round-robin: within a group, every series runs once before any runs again.
     const throughput = groups[0];
     assert.equal(throughput.group, 'throughput');
-    assert.ok(steps.filter((step) => step.group === 'throughput').every((step) => step.series.length === 1));
-    const firstRounds = steps.slice(0, 2 * throughput.jobs.length).map((step) => step.round);
-    assert.deepEqual(firstRounds, [...Array(throughput.jobs.length).fill(0), ...Array(throughput.jobs.length).fill(1)]);
+    // A throughput step is a floor alone, or one target's streams: its unpaced run (with its
+    // sum-each or batch-sum run) and its 1 000/s latency run; chapter 0's latency runs apart.
+    const throughputSteps = steps.filter((step) => step.group === 'throughput');
+    for (const step of throughputSteps) {
+      assert.equal(new Set(step.series.map((k) => jobs[k].targetName ?? jobs[k].kind)).size, 1);
+    }
+    const fast = throughputSteps.find((step) => step.round === 0 && jobs[step.series[0]].targetName === '05-fast-path');
+    assert.deepEqual(fast.series.map((k) => jobs[k].scenario).sort(), ['latency', 'unpaced']);
+    assert.ok(!throughputSteps.some((step) => step.series.some((k) => jobs[k].targetName === '00-original' && jobs[k].scenario === 'latency')));
+    const perRound = throughputSteps.filter((step) => step.round === 0).length;
+    const firstRounds = steps.slice(0, 2 * perRound).map((step) => step.round);
+    assert.deepEqual(firstRounds, [...Array(perRound).fill(0), ...Array(perRound).fill(1)]);
     for (const job of jobs.filter((j) => j.scenario === 'floor')) assert.ok(job.repeats >= 5, job.kind);
     const floorKinds = jobs.filter((j) => j.scenario === 'floor').map((j) => `${j.kind}:${j.api ?? j.callback ?? j.floor ?? ''}${j.callsPerScope ? `/${j.callsPerScope}` : ''}`);
     assert.deepEqual(floorKinds, [
@@ -436,8 +466,12 @@ describe('harness plan and charts', () => {
     assert.equal(streams.find((j) => j.targetName === '05-fast-path/trampoline' && j.scenario === 'producers').options.count, 10 * SIZES.quick.producerItems);
     // Throughput jobs take best-of-k samples; latency runs take one.
     // (Chapter 0 aside: its global state outlives a stream, so it runs one per process.)
-    const throughputJobs = jobs.filter((j) => j.group === 'throughput' && j.kind !== 'uv-ping-pong');
-    assert.ok(throughputJobs.filter((j) => j.targetName !== '00-original').every((j) => j.samples === SIZES.quick.samples));
+    const throughputJobs = jobs.filter((j) => j.group === 'throughput' && j.kind !== 'uv-ping-pong' && j.scenario !== 'latency');
+    assert.ok(throughputJobs.filter((j) => j.kind === 'stream' && j.targetName !== '00-original').every((j) => j.samples === SIZES.quick.samples));
+    // The JS floors take a sample on each CPU at least, pinned in turn.
+    const jsFloors = throughputJobs.filter((j) => j.kind === 'js-call-floor' || j.kind === 'js-loop-floor');
+    assert.equal(jsFloors.length, 6);
+    assert.ok(jsFloors.every((j) => j.pinSamples === true && j.samples === Math.max(SIZES.quick.samples, require('node:os').cpus().length)));
     assert.equal(throughputJobs.find((j) => j.targetName === '00-original').samples, 1);
     assert.ok(streams.filter((j) => j.scenario === 'latency').every((j) => j.samples === undefined));
     // A variant declared "bench": false (chapter 5's tiny rings) is tested, not measured.

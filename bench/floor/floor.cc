@@ -3,7 +3,10 @@
 //                                          loop on the main thread, no thread, no queue
 //   uvPingPong(roundTrips)                 uv_async_send round trips between two threads, each
 //                                          running its own loop of Node's libuv
+//   pinToCpu(cpu)                          runs the calling thread on that CPU only; -1: where it
+//                                          could run before the first pin (Linux)
 #include <napi.h>
+#include <sched.h>
 #include <uv.h>
 
 #include <algorithm>
@@ -100,8 +103,30 @@ Napi::Value UvPingPong(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(elapsed) / round_trips);
 }
 
+// Main thread. The JS floors take one sample on each CPU and keep the faster (bench/run-one.js):
+// on this kind of VM one vCPU at a time runs everything at little over half the other's speed,
+// and a floor measured on the slow one bounds nothing. The mask before the first pin is kept, so
+// that -1 gives back exactly what the process was given. Returns whether the kernel agreed.
+Napi::Value PinToCpu(const Napi::CallbackInfo& info) {
+  static cpu_set_t original;
+  static bool saved = false;
+  if (!saved) saved = sched_getaffinity(0, sizeof original, &original) == 0;
+  const int cpu = info[0].As<Napi::Number>().Int32Value();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (cpu >= 0 && cpu < CPU_SETSIZE) {
+    CPU_SET(cpu, &set);
+  } else if (saved) {
+    set = original;
+  } else {
+    return Napi::Boolean::New(info.Env(), false);
+  }
+  return Napi::Boolean::New(info.Env(), sched_setaffinity(0, sizeof set, &set) == 0);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["callMany"] = Napi::Function::New(env, CallMany, "callMany");
+  exports["pinToCpu"] = Napi::Function::New(env, PinToCpu, "pinToCpu");
   exports["uvPingPong"] = Napi::Function::New(env, UvPingPong, "uvPingPong");
   return exports;
 }
