@@ -4,7 +4,7 @@
 // a flood (entries of docs/report/targets.json, group "flood"), the chart, and the figures the
 // guide quotes. A target is judged on a chapter's default configuration: the default turn budget
 // where the chapter takes one, the chapter as it is otherwise.
-const { bootstrapMedian, bootstrapRatio, bootstrapDifference, targetEntry } = require('./analysis');
+const { bootstrapMedian, bootstrapDifference, bootstrapPercentile, bootstrapPercentileDifference, targetEntry } = require('./analysis');
 const { rateLabel } = require('./charts');
 
 const GOALS = {
@@ -20,6 +20,8 @@ const FIGURES = {
   streamMs: (r) => r.streamMs,
   itemsPerSecond: (r) => r.itemsPerSecond,
   bareItemsPerSecond: (r) => r.bare?.itemsPerSecond,
+  // The default budget's throughput over no budget's, both with no probe, in one process.
+  budgetShare: (r) => (r.bare && r.bareWithoutBudget ? r.bare.itemsPerSecond / r.bareWithoutBudget.itemsPerSecond : undefined),
   maxItemsPerWakeup: (r) => r.stats?.maxItemsPerWakeup,
   gapP50: (r) => r.gaps?.p50,
   gapP99: (r) => r.gaps?.p99,
@@ -44,8 +46,23 @@ const good = (runs) => runs.filter((r) => !r.failed);
 // The processes' paced streams at one rate (those that ran it).
 const pacedRunsAt = (runs, rate) => runs.map((r) => r.paced?.find((p) => p.rate === rate)).filter(Boolean);
 
+// Every process's samples of a probe (gaps, ioRoundTrip) in ms, for pooled percentiles; null when
+// some process kept none (runs written before the samples were).
+function sampleSets(runs, probe) {
+  const sets = runs.map((r) => r[probe]?.samplesUs?.map((us) => us / 1000));
+  return sets.length && sets.every(Array.isArray) ? sets : null;
+}
+
+// Per figure, the median of the processes with its interval; the timer gap's and the I/O round
+// trip's p99 are the p99 of every process's samples pooled (bootstrapPercentile) where the runs
+// kept them: one timer stall of the machine sets a process's own p99, not that of all of them.
 function intervalsOf(runs) {
-  return Object.fromEntries(Object.entries(FIGURES).map(([name, read]) => [name, bootstrapMedian(runs.map(read))]));
+  const ci = Object.fromEntries(Object.entries(FIGURES).map(([name, read]) => [name, bootstrapMedian(runs.map(read))]));
+  for (const [name, probe] of [['gapP99', 'gaps'], ['ioP99', 'ioRoundTrip']]) {
+    const sets = sampleSets(runs, probe);
+    if (sets) ci[name] = bootstrapPercentile(sets, 0.99);
+  }
+  return ci;
 }
 
 // Per configuration: its intervals, its runs' values, and per paced rate the same.
@@ -65,14 +82,18 @@ function summarizeFlood(flood, targets) {
     };
   });
   const idle = rows.find((r) => r.name === 'idle');
-  const find = (name, budget) => rows.find((r) => r.name === name && r.budget === budget);
   for (const row of rows) {
     if (row === idle) continue;
     row.isDefault = row.budget !== 'before';
-    row.ioOverIdle = idle ? bootstrapDifference(row.runs.map(FIGURES.ioP99), idle.runs.map(FIGURES.ioP99)) : null;
-    const before = row.budget === 'after' ? find(row.name, 'before') : null;
-    // The budget's own cost: the streams with no probe running (bench/flood.js, "bare").
-    row.budgetShare = before ? bootstrapRatio(row.runs.map(FIGURES.bareItemsPerSecond), before.runs.map(FIGURES.bareItemsPerSecond)) : null;
+    const [mine, idles] = [sampleSets(row.runs, 'ioRoundTrip'), idle && sampleSets(idle.runs, 'ioRoundTrip')];
+    row.ioOverIdle = !idle
+      ? null
+      : mine && idles
+        ? bootstrapPercentileDifference(mine, idles, 0.99)
+        : bootstrapDifference(row.runs.map(FIGURES.ioP99), idle.runs.map(FIGURES.ioP99));
+    // The budget's own cost: each process's ratio of its streams with no probe running, with the
+    // default budget and with none (bench/flood.js, bareStreams); the median of the processes.
+    row.budgetShare = row.budget === 'after' ? row.ci.budgetShare : null;
   }
   return { flood, rows, idle };
 }
@@ -173,7 +194,9 @@ function floodSection(summary, entries) {
   return (
     `## The loop under a flood\n\n` +
     `What is left of the main thread's event loop while one producer floods a chapter as fast as it can: ` +
-    `${o.count.toLocaleString('en')} items unpaced after an untimed ${o.warmup.toLocaleString('en')}-item warm-up` +
+    `floods of ${o.count.toLocaleString('en')} items unpaced after an untimed ${o.warmup.toLocaleString('en')}-item warm-up` +
+    (o.floodMs ? ` (a runtime-bounded chapter's flood, whose loop its runtime bounds whatever the flood's length, is as many items ` +
+      `as its warm-up's rate delivers in ${o.floodMs} ms, if fewer: its window is then as long as the others')` : '') +
     (o.floodMs ? `, the flood repeated in the process until the floods have lasted ${o.floodMs} ms (the probes run on through them, so ` +
       `that a tail percentile rests on some ${o.floodMs} ticks, not the 130 of one flood through a fast chapter)` : '') +
     `, in ` +
@@ -186,18 +209,22 @@ function floodSection(summary, entries) {
     `own timer stalls show there. A chapter that takes the \`turnBudget\` option (at most that many items per loop ` +
     `turn, the rest in the next; [common/turn-budget.js](../../common/turn-budget.js)) runs twice: without a budget ` +
     `(every wake-up delivers all it takes) and with the default. Figures are medians of the processes with a ` +
-    `bootstrap 95% interval; raw runs: [flood.json](flood.json). Reproduce one row: ` +
+    `bootstrap 95% interval, but for the timer gap's and the I/O round trip's p99: those are the p99 of every ` +
+    `process's samples pooled, with an interval that resamples the processes, then the samples within each (one ` +
+    `timer stall of the machine sets one process's own p99); raw runs, every sample included: [flood.json](flood.json). Reproduce one row: ` +
     `\`node bench/flood.js --targets 01-libev-shim --budgets after --rounds 1\`.\n\n` +
     `${mainTable(summary)}\n\n` +
     `![The loop under a flood](loop-under-flood.svg)\n\n` +
     `### Targets for the loop during a flood\n\n` +
     `Entries of [targets.json](targets.json) with \`"group": "flood"\`, judged like every other target: met only when the ` +
     `whole interval clears the goal. Every every-item chapter and variant in its default configuration; the ` +
-    `budget's cost is its throughput over the same chapter's without a budget, in the same rounds, both from the ` +
-    `streams each process runs with no probe before its flood (the best of ${o.bareSamples ?? 1}: other work only slows a stream): with probes running, a chapter that lets the loop ` +
+    `budget's cost is its throughput over the same chapter's without a budget, in the same process: before its flood, ` +
+    `each process of the default configuration runs the stream with no probe (${(o.bareCount ?? o.count).toLocaleString('en')} items) ${o.bareSamples ?? 1} times with the default budget ` +
+    `and as many with none (turnBudget: Infinity), alternately; the ratio of the two bests is that process's figure ` +
+    `(a process that runs streams slowly runs both slowly, and cancels out), and the target is the median of the processes. With probes running, a chapter that lets the loop ` +
     `turn also does the probes' timer and I/O work, which one that holds the loop never does. ` +
-    `I/O p99 during the flood minus idle's (${ms(idle?.ci.ioP99)} ms here) has the interval of the difference of ` +
-    `medians. In all: ${Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ')}.\n\n` +
+    `I/O p99 during the flood minus idle's (${ms(idle?.ci.ioP99)} ms here) is the difference of the two pooled p99s, ` +
+    `with an interval that resamples each side on its own. In all: ${Object.entries(counts).map(([v, n]) => `${n} ${v}`).join(', ')}.\n\n` +
     `${targetsTable(entries)}\n\n` +
     `${pacedTable(summary)}`
   );

@@ -2,7 +2,8 @@
 // The loop under a flood: how much of the main thread's event loop is left to timers and I/O
 // while a producer floods a chapter as fast as it can. Per target and per turn budget, in fresh
 // processes, one at a time: an untimed warm-up stream, then an unpaced flood of `count` items
-// from one producer (again and again until the floods have lasted floodMs, see probedStream)
+// from one producer (again and again until the floods have lasted floodMs, see probedStream; a
+// runtime-bounded target's flood is shorter, see floodCount)
 // while three probes run on the same main thread:
 //   - a 1 ms setInterval, whose gaps between ticks are recorded (p50, p99, max);
 //   - perf_hooks.monitorEventLoopDelay at 1 ms resolution (p50, p99, max);
@@ -11,8 +12,10 @@
 //     until the echo's data callback runs (p50, p99). The server runs in this script's own
 //     process, whose loop has nothing else to do while a child runs.
 // Before the flood, in the same process, the same stream with no probe at all ("bare"; only for
-// the targets that take a budget), bareSamples times, the best kept: the throughput the budget's
-// cost is judged by. With probes, a
+// the targets that take a budget; bareCount items, a throughput needs no more), bareSamples times,
+// the best kept, and with the default budget
+// as many again with none, alternating: the budget's cost is the ratio within the process (see
+// bareStreams). With probes, a
 // chapter that lets the loop turn also does the probes' timer and I/O work, which a chapter
 // holding the loop never does.
 // After the flood, in the same process and with fresh probes, one paced stream per rate of `rates` (the
@@ -30,9 +33,9 @@
 // The callback adds each item into a Float64Array, as the floors' callbacks do (bench/run-one.js):
 // a `sum += i` on a closure variable allocates a heap number per call past 2^31, and the
 // scavenges that follow would be the callback's pauses, not the wake-up mechanism's.
-//   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 100000] [--idle-ms 500]
+//   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 50000] [--idle-ms 500]
 //                       [--rates 10000,100000,1000000] [--paced-ms 100] [--flood-ms 400]
-//                       [--bare-samples 2]
+//                       [--bare-samples 2] [--bare-count 500000]
 //                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
 //                       [--out FILE]
 // Prints a progress line per round and a table; writes every run and the summary as JSON to FILE
@@ -60,7 +63,7 @@ function parseArgs(argv) {
   const options = {
     rounds: 3,
     count: 2_000_000,
-    warmup: 100_000,
+    warmup: 50_000,
     idleMs: 500,
     targets: null,
     budgets: ['before', 'after'],
@@ -68,6 +71,7 @@ function parseArgs(argv) {
     pacedMs: 100,
     floodMs: 400,
     bareSamples: 2,
+    bareCount: 500_000,
     out: null,
   };
   const integer = (name, text, min) => {
@@ -90,6 +94,7 @@ function parseArgs(argv) {
     else if (flag === '--paced-ms') options.pacedMs = integer('paced-ms', value, 1);
     else if (flag === '--flood-ms') options.floodMs = integer('flood-ms', value, 0);
     else if (flag === '--bare-samples') options.bareSamples = integer('bare-samples', value, 1);
+    else if (flag === '--bare-count') options.bareCount = integer('bare-count', value, 1);
     else if (flag === '--out') options.out = path.resolve(value);
     else throw new TypeError(`unknown argument ${flag} (see the header of bench/flood.js)`);
   }
@@ -110,6 +115,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+// Its percentiles, and every sample in µs (whole), which the report pools over the processes.
 function summarize(valuesNs) {
   const sorted = [...valuesNs].sort((a, b) => a - b);
   const ms = (ns) => (ns === null ? null : ns / MS);
@@ -118,6 +124,7 @@ function summarize(valuesNs) {
     p50: ms(percentile(sorted, 50)),
     p99: ms(percentile(sorted, 99)),
     max: ms(sorted.at(-1) ?? null),
+    samplesUs: valuesNs.map((ns) => Math.round(ns / 1000)),
   };
 }
 
@@ -215,14 +222,38 @@ async function probedStream(texample, socket, options, minMs = 0) {
   return { streamMs, itemsPerSecond: delivered / (streamMs / 1000), stats, floods, ...stop() };
 }
 
-// The same stream with no probe, `samples` times: what the budget's cost is judged by. Best of
-// them (as the harness's throughput, bench/run-one.js): other work on the machine only slows a
-// stream down, so the fastest is what this process could do.
-async function bareStream(texample, options, samples) {
-  const runs = [];
-  for (let k = 0; k < samples; k++) runs.push(await timedStream(texample, options));
-  const best = runs.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
-  return { streamMs: best.streamMs, itemsPerSecond: best.itemsPerSecond, samplesPerSecond: runs.map((r) => r.itemsPerSecond) };
+// The same stream with no probe, `samples` times, the best kept (as the harness's throughput,
+// bench/run-one.js): other work on the machine only slows a stream down, so the fastest is what
+// this process could do. With `paired` (the default budget's configuration), each sample is also
+// run with no budget (turnBudget: Infinity), the two alternating and taking turns to go first:
+// the budget's cost is the ratio of the two bests within the process, from which the process's
+// own speed cancels (some processes run a stream far slower than others, all through).
+async function bareStreams(texample, options, samples, paired) {
+  const runs = { budget: [], none: [] };
+  const unbudgeted = { ...options, turnBudget: Infinity };
+  for (let k = 0; k < samples; k++) {
+    const order = paired ? (k % 2 ? ['none', 'budget'] : ['budget', 'none']) : ['budget'];
+    for (const which of order) runs[which].push(await timedStream(texample, which === 'none' ? unbudgeted : options));
+  }
+  const best = (list) => {
+    const top = list.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
+    return { streamMs: top.streamMs, itemsPerSecond: top.itemsPerSecond, samplesPerSecond: list.map((r) => r.itemsPerSecond) };
+  };
+  return { bare: best(runs.budget), ...(paired ? { bareWithoutBudget: best(runs.none) } : {}) };
+}
+
+// The items of one flood: `count`, or for a target that takes no budget (its loop bounded by its
+// runtime, whatever the flood's length) as many as the untimed warm-up's rate delivers in half of
+// floodMs if that is fewer (two or three such floods then fill the window). A runtime-bounded
+// chapter delivers 2 M items in 2 to 4 s: ten times the others' window, and most of the
+// experiment's time. A target that takes a budget keeps `count`: with turnBudget Infinity its
+// longest gap grows with the flood.
+async function floodCount(texample, options, config) {
+  if (config.warmup === 0) return config.count;
+  const warmup = await timedStream(texample, { ...options, count: config.warmup });
+  if (config.budget !== '-' || config.floodMs === 0) return config.count;
+  const inWindow = Math.round((warmup.itemsPerSecond * config.floodMs) / 2000);
+  return Math.max(config.warmup, Math.min(config.count, inWindow));
 }
 
 async function runOne(config) {
@@ -240,10 +271,12 @@ async function runOne(config) {
     texample.callback = (i) => {
       sum[0] += i;
     };
-    if (config.warmup > 0) await texample.start({ ...options, count: config.warmup });
-    const bare = config.budget === '-' ? null : await bareStream(texample, { ...options, count: config.count }, config.bareSamples);
-    result = await probedStream(texample, socket, { ...options, count: config.count }, config.floodMs);
-    if (bare) result.bare = bare;
+    const count = await floodCount(texample, options, config);
+    const bareOptions = { ...options, count: Math.min(count, config.bareCount) };
+    const bare = config.budget === '-' ? null : await bareStreams(texample, bareOptions, config.bareSamples, config.budget === 'after');
+    result = await probedStream(texample, socket, { ...options, count }, config.floodMs);
+    result.floodCount = count;
+    Object.assign(result, bare);
     result.paced = [];
     for (const rate of config.rates) {
       const count = Math.max(1, Math.round((rate * config.pacedMs) / 1000));
@@ -275,7 +308,7 @@ function configurations(options) {
   for (const target of chapterTargets()) {
     if (target.bench === false || !selected(target.name)) continue;
     const base = { name: target.name, modulePath: target.modulePath, startOptions: target.startOptions };
-    const common = { count: options.count, warmup: options.warmup, pacedMs: options.pacedMs, floodMs: options.floodMs, bareSamples: options.bareSamples };
+    const common = { count: options.count, warmup: options.warmup, pacedMs: options.pacedMs, floodMs: options.floodMs, bareSamples: options.bareSamples, bareCount: options.bareCount };
     const paced = { rates: options.rates };
     const unpacedOnly = { rates: [] };
     if (!takesTurnBudget(target.modulePath)) {
@@ -353,7 +386,8 @@ function printTable(summaries, options) {
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
   console.log(
-    `${options.count} unpaced items, 1 producer, after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
+    `${options.count} unpaced items (runtime-bounded: at most ${options.floodMs} ms of them at the warm-up's rate), 1 producer, ` +
+      `after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
       `1 ms interval, loopback echo; median (range) of ${options.rounds} fresh processes each`,
   );
   console.log(line(header));
