@@ -105,6 +105,7 @@ const ROUND_FLOORS = [
   { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000 },
 ];
 
+const PINNED_CPUS = 4;
 const BUSY_WORK = 2000; // iterations of integer work per item in the busy-main-thread scenario
 const BUSY_RATE = 1e6; // offered items/s in that scenario
 const LOOP_BATCH = 65536; // the JS-loop floor's batch: chapter 5's ring size
@@ -169,8 +170,8 @@ function series(size) {
   const s = SIZES[size];
   const all = targets();
   // The JS floors take their samples on each CPU in turn (bench/run-one.js, cpuPinner): at least
-  // one sample on each.
-  const floorSamples = Math.max(s.samples, os.cpus().length);
+  // one sample on each of the first PINNED_CPUS (a many-core machine would otherwise time dozens).
+  const floorSamples = Math.max(s.samples, Math.min(os.cpus().length, PINNED_CPUS));
   const throughput = [
     ...['node-api', 'v8'].flatMap((api) =>
       [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: floorSamples, pinSamples: true })),
@@ -493,4 +494,4 @@ async function main() {
 
 if (require.main === module) main();
 
-module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED };
+module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED, PINNED_CPUS };
