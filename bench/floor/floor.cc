@@ -114,12 +114,11 @@ Napi::Value PinToCpu(const Napi::CallbackInfo& info) {
   const int cpu = info[0].As<Napi::Number>().Int32Value();
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (cpu >= 0 && cpu < CPU_SETSIZE) {
+  if (cpu >= CPU_SETSIZE || (cpu < 0 && !saved)) return Napi::Boolean::New(info.Env(), false);
+  if (cpu >= 0) {
     CPU_SET(cpu, &set);
-  } else if (saved) {
-    set = original;
   } else {
-    return Napi::Boolean::New(info.Env(), false);
+    set = original;
   }
   return Napi::Boolean::New(info.Env(), sched_setaffinity(0, sizeof set, &set) == 0);
 }
