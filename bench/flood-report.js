@@ -82,14 +82,15 @@ function summarizeFlood(flood, targets) {
     };
   });
   const idle = rows.find((r) => r.name === 'idle');
+  const idleSets = idle && sampleSets(idle.runs, 'ioRoundTrip');
   for (const row of rows) {
     if (row === idle) continue;
     row.isDefault = row.budget !== 'before';
-    const [mine, idles] = [sampleSets(row.runs, 'ioRoundTrip'), idle && sampleSets(idle.runs, 'ioRoundTrip')];
+    const mine = sampleSets(row.runs, 'ioRoundTrip');
     row.ioOverIdle = !idle
       ? null
-      : mine && idles
-        ? bootstrapPercentileDifference(mine, idles, 0.99)
+      : mine && idleSets
+        ? bootstrapPercentileDifference(mine, idleSets, 0.99)
         : bootstrapDifference(row.runs.map(FIGURES.ioP99), idle.runs.map(FIGURES.ioP99));
     // The budget's own cost: each process's ratio of its streams with no probe running, with the
     // default budget and with none (bench/flood.js, bareStreams); the median of the processes.
@@ -195,10 +196,12 @@ function floodSection(summary, entries) {
     `## The loop under a flood\n\n` +
     `What is left of the main thread's event loop while one producer floods a chapter as fast as it can: ` +
     `floods of ${o.count.toLocaleString('en')} items unpaced after an untimed ${o.warmup.toLocaleString('en')}-item warm-up` +
-    (o.floodMs ? ` (a runtime-bounded chapter's flood, whose loop its runtime bounds whatever the flood's length, is as many items ` +
-      `as its warm-up's rate delivers in ${o.floodMs} ms, if fewer: its window is then as long as the others')` : '') +
-    (o.floodMs ? `, the flood repeated in the process until the floods have lasted ${o.floodMs} ms (the probes run on through them, so ` +
-      `that a tail percentile rests on some ${o.floodMs} ticks, not the 130 of one flood through a fast chapter)` : '') +
+    (o.floodMs
+      ? ` (a runtime-bounded chapter's flood, whose loop its runtime bounds whatever the flood's length, is as many items ` +
+        `as its warm-up's rate delivers in ${o.floodMs / 2} ms, if fewer), the flood repeated in the process until the floods ` +
+        `have lasted ${o.floodMs} ms (the probes run on through them, so that a tail percentile rests on some ${o.floodMs} ` +
+        `ticks, not the 130 of one flood through a fast chapter)`
+      : '') +
     `, in ` +
     `${o.rounds} rounds of fresh processes, every configuration once a round in a rotated order ` +
     `([bench/flood.js](../../bench/flood.js), run by \`make report\`${commit}, ${flood.startedAt?.slice(0, 10) ?? ''}, ` +

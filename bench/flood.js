@@ -386,7 +386,7 @@ function printTable(summaries, options) {
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
   const line = (cells) => cells.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
   console.log(
-    `${options.count} unpaced items (runtime-bounded: at most ${options.floodMs} ms of them at the warm-up's rate), 1 producer, ` +
+    `${options.count} unpaced items (runtime-bounded: at most ${options.floodMs / 2} ms of them at the warm-up's rate), 1 producer, ` +
       `after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
       `1 ms interval, loopback echo; median (range) of ${options.rounds} fresh processes each`,
   );

@@ -169,14 +169,14 @@ function streamJob(target, scenario, options, extra = {}) {
 function series(size) {
   const s = SIZES[size];
   const all = targets();
-  // The JS floors take their samples on each CPU in turn (bench/run-one.js, cpuPinner): at least
+  // The JS floors take their samples on each CPU in turn (bench/run-one.js, floorSamples): at least
   // one sample on each of the first PINNED_CPUS (a many-core machine would otherwise time dozens).
-  const floorSamples = Math.max(s.samples, Math.min(os.cpus().length, PINNED_CPUS));
+  const pinnedSamples = Math.max(s.samples, Math.min(os.cpus().length, PINNED_CPUS));
   const throughput = [
     ...['node-api', 'v8'].flatMap((api) =>
-      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: floorSamples, pinSamples: true })),
+      [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: pinnedSamples, pinSamples: true })),
     ),
-    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback, samples: floorSamples, pinSamples: true })),
+    ...['checks', 'sum'].map((callback) => ({ kind: 'js-loop-floor', scenario: 'floor', items: s.loopItems, batch: LOOP_BATCH, callback, samples: pinnedSamples, pinSamples: true })),
     { kind: 'native-floor', scenario: 'floor', floor: 'ring', filter: NATIVE_SERIES.ring, samples: s.samples },
     { kind: 'uv-ping-pong', scenario: 'floor', roundTrips: s.pingPongs },
   ];
@@ -264,6 +264,11 @@ function plan(size) {
   }
   const groups = series(size).map(({ group, repeats, reruns = 0 }) => ({ group, repeats, reruns }));
   return { jobs, steps, groups };
+}
+
+// A job as bench/run-one.js takes it: without the plan's own fields.
+function childJob({ group, repeats, together, leads, ...job }) {
+  return job;
 }
 
 // A rough cost model, in seconds, for the ETA printed before the run and corrected as it goes.
@@ -367,10 +372,7 @@ async function runJobs({ jobs, steps, groups }, run = runChild, log = (line) => 
   // One process: a job alone, or the jobs of a step that share one, as { kind: 'together', jobs }
   // (bench/run-one.js answers with one result per job).
   const runStep = async (step) => {
-    const childJobs = step.series.map((k) => {
-      const { group, repeats, together, leads, ...childJob } = jobs[k];
-      return childJob;
-    });
+    const childJobs = step.series.map((k) => childJob(jobs[k]));
     const outcome = await run(childJobs.length === 1 ? childJobs[0] : { kind: 'together', jobs: childJobs }, step.round);
     const outcomes = childJobs.length === 1 ? [outcome] : childJobs.map((_, i) => outcome.results?.[i] ?? { error: outcome.error ?? 'no result' });
     const load1 = +os.loadavg()[0].toFixed(2);
@@ -494,4 +496,4 @@ async function main() {
 
 if (require.main === module) main();
 
-module.exports = { plan, series, planSummary, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED, PINNED_CPUS };
+module.exports = { plan, series, planSummary, childJob, estimateSeconds, targets, disturbedRounds, runJobs, SIZES, NATIVE_SERIES, FLOOR_MOVED, PINNED_CPUS };

@@ -9,6 +9,7 @@ const { summarize, decisions, ratio, targetList, P999_MIN_SAMPLES } = require('.
 const { label, targetsOf, cellText } = require('../matrix/summary');
 const charts = require('./charts');
 const flood = require('./flood-report');
+const { childJob } = require('./harness');
 
 const ROOT = path.join(__dirname, '..');
 // RESULTS and REPORT_OUT in the environment read and write elsewhere (a smoke run, say).
@@ -217,7 +218,7 @@ function slowProcessesText(rows) {
   return `In this run ${count} of the ${total} processes of the chapters' unpaced throughput ran below ${SLOW * 100}% of the best process of their row${where ? ` (${where})` : ''}.`;
 }
 
-// The JS floors' samples, each pinned to one CPU in turn (bench/run-one.js, cpuPinner): per CPU,
+// The JS floors' samples, each pinned to one CPU in turn (bench/run-one.js, floorSamples): per CPU,
 // how many ran below SLOW of the faster sample of their process.
 function pinnedFloorsText(results) {
   const perCpu = new Map();
@@ -422,9 +423,11 @@ function busySection(report, { rows }) {
   const body = rows
     .filter((r) => r.busy)
     .map((r) => [r.name, millions(r.busy.delivered), fixed(r.busy.rssGrowthMiB, 1), String(r.busy.peakQueueDepth || '—'), String(r.busy.dropped), us(r.busy.p99)]);
+  // Busy runs share the producers group's rounds (results of older runs name busyRounds).
+  const processes = report.sizes.busyRounds ?? report.sizes.producerRounds ?? 1;
   return (
     `## Busy main thread\n\nThe callback burns ${report.busyWork} iterations of integer work per item while one ` +
-    `producer offers ${report.busyRate / 1e6}M items/s (${report.sizes.busyItems} items, ${report.sizes.busyRounds ?? report.sizes.producerRounds ?? 1} process${(report.sizes.busyRounds ?? report.sizes.producerRounds ?? 1) > 1 ? 'es' : ''} per target, the median process by RSS growth shown): the main thread cannot keep ` +
+    `producer offers ${report.busyRate / 1e6}M items/s (${report.sizes.busyItems} items, ${processes} process${processes > 1 ? 'es' : ''} per target, the median process by RSS growth shown): the main thread cannot keep ` +
     `up, so what matters is where the backlog goes — a growing queue (RSS), backpressure on the producer, or drops.\n\n` +
     `${table(['target', 'delivered M/s', 'RSS growth MiB', 'peak queue', 'dropped', 'p99 µs'], body)}\n\n` +
     `\n`
@@ -604,7 +607,7 @@ function runtimesSection() {
 // A command that reruns one process of a series: the job as the harness ran it, module paths
 // relative to the repository's root (bench/run-one.js resolves them there).
 function reproduceCommand(job) {
-  const { group, repeats, together, ...rest } = job;
+  const rest = childJob(job);
   const target = rest.target?.modulePath ? { ...rest.target, modulePath: path.relative(ROOT, rest.target.modulePath) } : rest.target;
   return `node bench/run-one.js '${JSON.stringify({ ...rest, ...(target ? { target } : {}) })}'`;
 }

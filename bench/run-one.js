@@ -8,7 +8,7 @@
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
 //   { kind: 'js-loop-floor', items, batch, callback: 'checks' | 'sum', pinSamples }
-// pinSamples: each sample on a CPU of its own in turn (cpuPinner).
+// pinSamples: each sample on a CPU of its own in turn (floorSamples).
 //   { kind: 'native-floor', filter }   one run of bench/native's floors, --benchmark_filter=filter
 //   { kind: 'together', jobs: [stream jobs] }   those streams one after the other in this process
 // A stream job with keepSamples also returns every latency sample (ns), for the report's CDF and
@@ -257,36 +257,36 @@ function runJsCallFloor({ calls, callsPerScope, api, samples = 1, pinSamples = f
   const callback = (i) => {
     sum[0] += i;
   };
-  const pinner = cpuPinner(pinSamples);
-  pinner.pin(0);
-  floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // warm up the JIT
+  const warmUp = () => floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // the JIT
+  const { rates, samplesCpu } = floorSamples({ samples, pinSamples }, warmUp, () => {
+    sum[0] = 0;
+    return calls / (floor.callMany(callback, calls, callsPerScope) / 1e9);
+  });
+  const problems = sum[0] === (calls * (calls - 1)) / 2 ? [] : ['sum of calls is wrong'];
+  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, ...(samplesCpu && { samplesCpu }), problems };
+}
+
+// A JS floor's samples: its warm-up, then `samples` calls of takeSample (each returns a rate).
+// With `pinSamples`, sample j runs on CPU j mod (the CPUs) and the warm-up on the first (see
+// bench/floor/floor.cc, pinToCpu): on this kind of VM one vCPU at a time runs a single-threaded
+// loop at little over half the other's speed, for minutes on end, and a floor that happened to
+// start on the slow one bounds nothing; the floor keeps the fastest, as every floor does.
+// { rates, samplesCpu }: each sample's CPU (null where the kernel refused the pin), or undefined
+// when not pinned.
+function floorSamples({ samples, pinSamples }, warmUp, takeSample) {
+  const { pinToCpu } = pinSamples ? require(path.join(FLOOR_BUILD, FLOOR_ADDONS['node-api'])) : {};
+  const count = os.cpus().length;
+  const pin = (j) => (pinToCpu && pinToCpu(j % count) ? j % count : null);
+  pin(0);
+  warmUp();
   const rates = [];
   const cpus = [];
   for (let j = 0; j < Math.max(1, samples); j++) {
-    cpus.push(pinner.pin(j));
-    sum[0] = 0;
-    const elapsedNs = floor.callMany(callback, calls, callsPerScope);
-    rates.push(calls / (elapsedNs / 1e9));
+    cpus.push(pin(j));
+    rates.push(takeSample());
   }
-  pinner.release();
-  const problems = sum[0] === (calls * (calls - 1)) / 2 ? [] : ['sum of calls is wrong'];
-  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, ...pinner.record(cpus), problems };
-}
-
-// A JS floor with `pinSamples` takes its sample j on CPU j mod (the CPUs), its warm-up on the
-// first, and keeps the fastest as every floor does (see bench/floor/floor.cc, pinToCpu): on this
-// kind of VM one vCPU at a time runs a single-threaded loop at little over half the other's speed,
-// for minutes on end, and a floor that happened to start on the slow one bounds nothing. Each
-// sample's CPU is recorded (samplesCpu; null where the kernel refused the pin).
-function cpuPinner(pinSamples) {
-  if (!pinSamples) return { pin: () => null, release: () => {}, record: () => ({}) };
-  const { pinToCpu } = require(path.join(FLOOR_BUILD, FLOOR_ADDONS['node-api']));
-  const count = os.cpus().length;
-  return {
-    pin: (j) => (pinToCpu(j % count) ? j % count : null),
-    release: () => pinToCpu(-1),
-    record: (cpus) => ({ samplesCpu: cpus }),
-  };
+  if (pinToCpu) pinToCpu(-1);
+  return { rates, samplesCpu: pinToCpu ? cpus : undefined };
 }
 
 function runUvPingPong({ roundTrips }) {
@@ -333,23 +333,17 @@ function runJsLoopFloor({ items, batch, callback, samples = 1, pinSamples = fals
     }
     return elapsed;
   };
-  const pinner = cpuPinner(pinSamples);
-  pinner.pin(0);
-  pass(100000, false); // the targets' warm-up: 100 000 calls
-  const rates = [];
   const problems = [];
-  const cpus = [];
-  for (let j = 0; j < Math.max(1, samples); j++) {
-    cpus.push(pinner.pin(j));
+  const warmUp = () => pass(100000, false); // the targets' warm-up: 100 000 calls
+  const { rates, samplesCpu } = floorSamples({ samples, pinSamples }, warmUp, () => {
     state.reset();
     const elapsedNs = pass(items, true);
-    rates.push(items / (elapsedNs / 1e9));
     if (state.delivered !== items) problems.push('callback calls !== items');
     if (state.outOfOrder) problems.push(`${state.outOfOrder} items out of order`);
     if (sum && state.sum !== (items * (items - 1)) / 2) problems.push('sum of items is wrong');
-  }
-  pinner.release();
-  return { callback, items, batch, itemsPerSec: Math.max(...rates), samplesPerSec: rates, ...pinner.record(cpus), problems: [...new Set(problems)] };
+    return items / (elapsedNs / 1e9);
+  });
+  return { callback, items, batch, itemsPerSec: Math.max(...rates), samplesPerSec: rates, ...(samplesCpu && { samplesCpu }), problems: [...new Set(problems)] };
 }
 
 // One Google Benchmark run of the native floors in this fresh process, so that the harness can
@@ -375,7 +369,7 @@ function runNativeFloor({ filter, samples = 1 }) {
 }
 
 // Several stream jobs in this one process, one after the other (the harness's `together` steps:
-// one target's producer counts, or its sweep's rates): one result per job, in their order. Each is
+// some streams of one target, see bench/harness.js, plan): one result per job, in their order. Each is
 // timed on its own, with its own callback and warm-up; peakRssBytes is the process's so far.
 async function runTogether({ jobs }) {
   const results = [];
