@@ -60,7 +60,7 @@ bench-build: deps debian-deps
 
 test: test-native test-js test-model test-recipes ## run every test: native (CTest), conformance and docs (node:test), models, recipes
 
-test-js: all ## the conformance suite against every chapter, and the docs check (node:test)
+test-js: all bench-build ## the conformance suite against every chapter, the harness and the docs check (node:test)
 	$(NODE) --test --test-timeout=300000 $(JS_TESTS)
 
 test-native: debian-deps ## GoogleTest tests of common/ (CMake, CTest)

@@ -171,7 +171,8 @@ function series(size) {
   const all = targets();
   // The JS floors take their samples on each CPU in turn (bench/run-one.js, floorSamples): at least
   // one sample on each of the first PINNED_CPUS (a many-core machine would otherwise time dozens).
-  const pinnedSamples = Math.max(s.samples, Math.min(os.cpus().length, PINNED_CPUS));
+  const pinnedCpus = Math.min(os.cpus().length, PINNED_CPUS);
+  const pinnedSamples = Math.max(s.samples, pinnedCpus);
   const throughput = [
     ...['node-api', 'v8'].flatMap((api) =>
       [1000, 1].map((callsPerScope) => ({ kind: 'js-call-floor', scenario: 'floor', api, calls: s.floorCalls, callsPerScope, samples: pinnedSamples, pinSamples: true })),
@@ -199,15 +200,18 @@ function series(size) {
     // the throughput group, as its producer counts and stamped run do in the producers group and
     // its sweep's rates in the sweep (see plan): chapter 0 aside, which runs one stream per process.
     const together = target.excluded ? {} : { together: target.name };
-    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { samples: k, ...together }));
+    // The throughput streams also take a sample in each pinned arrangement (bench/run-one.js,
+    // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
+    const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together };
+    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, pinned));
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
       // divided by that floor with the same callback on both sides.
-      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', samples: k, ...together }));
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned }));
     }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
-      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', samples: k, ...together }));
+      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', ...pinned }));
     }
     (target.excluded ? latency : throughput).push(
       streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true, ...together }),
@@ -277,7 +281,7 @@ function estimateSeconds(job) {
   switch (job.kind) {
     case 'stream': {
       const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
-      const samples = job.samples ?? 1;
+      const samples = (job.samples ?? 1) + (job.pinArrangements ?? 0);
       return SPAWN_S + (samples * job.options.count) / rate + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':

@@ -117,7 +117,8 @@ function machineSection(report) {
     `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do. ` +
     `The same holds between processes: a process whose main thread runs on the vCPU that is slow at the time is ` +
     `slow all through (see [the floors](#floors-measured-in-the-same-run)), so ` +
-    `**a throughput figure is the best of its processes**, floors included (a JS floor's process takes one sample on each vCPU), with a bootstrap 95% interval over the ` +
+    `**a throughput figure is the best of its processes**, floors included (a JS floor's process takes one sample on each vCPU; ` +
+    `a throughput stream's process, besides its ${k} unpinned samples, one with its main thread on each vCPU and its other threads on the rest), with a bootstrap 95% interval over the ` +
     `processes in brackets (percentile method, ${b.resamples} resamples, seed ${b.seed}; a best's interval ` +
     `cannot reach above the best itself, and its low end is about the third best of five processes, so one or two ` +
     `slow processes move neither end). Every other figure is the median of its processes. ` +
@@ -242,6 +243,31 @@ function pinnedFloorsText(results) {
   return ` The JS floors' samples, pinned to each vCPU in turn, that ran below ${SLOW * 100}% of their process's faster one: ${list.join('; ')}.`;
 }
 
+// The throughput streams' samples (bench/run-one.js, sampleOrder): how many processes had their
+// best sample unpinned, and how many in a pinned arrangement.
+function arrangedStreamsText(results) {
+  let pinned = 0;
+  let all = 0;
+  for (const { job, runs } of results) {
+    if (!job.pinArrangements) continue;
+    for (const run of runs) {
+      const rates = run.samplesPerSec ?? [];
+      const cpu = run.samplesCpu?.[rates.indexOf(Math.max(...rates))];
+      if (!run.samplesCpu || cpu === undefined) continue;
+      all++;
+      if (cpu !== null) pinned++;
+    }
+  }
+  if (all === 0) return '';
+  return (
+    ` Each throughput stream process takes, besides its unpinned samples, one with its main thread pinned to each ` +
+    `vCPU and every other thread on the other: one of them puts the stream's bottleneck thread on the faster vCPU ` +
+    `whatever the scheduler did. Pinning costs something of its own when both vCPUs run at one speed (the other ` +
+    `threads, V8's among them, share a CPU with the producer), hence the unpinned samples stay; in this run the best ` +
+    `sample was a pinned one in ${pinned} of ${all} processes.`
+  );
+}
+
 function floorSection(report, floor, targetRows) {
   const f = floor.intervals;
   const lf = floor.latencyFloors;
@@ -304,7 +330,7 @@ function floorSection(report, floor, targetRows) {
     `floor is what the faster vCPU does. A cross-thread stream needs both vCPUs: whichever of its threads is the bottleneck slows it ` +
     `when that thread is on the slow one (the main thread for a per-item chapter, the producer for the trampoline ` +
     `and batch mode). A floor run in the same process as a stream therefore does not cancel the slow vCPU out of ` +
-    `their ratio; the best of the processes is the figure nearest both vCPUs at full speed.\n\n` +
+    `their ratio; the best of the processes is the figure nearest both vCPUs at full speed.${arrangedStreamsText(report.results)}\n\n` +
     `${table(['floor', 'figure'], rows)}\n${native}`
   );
 }

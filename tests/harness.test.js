@@ -474,6 +474,11 @@ describe('harness plan and charts', () => {
     const cpus = Math.min(require('node:os').cpus().length, PINNED_CPUS);
     assert.ok(jsFloors.every((j) => j.pinSamples === true && j.samples === Math.max(SIZES.quick.samples, cpus)));
     assert.equal(throughputJobs.find((j) => j.targetName === '00-original').samples, 1);
+    // The throughput streams also take a sample in each pinned arrangement; no other stream does.
+    const arranged = throughputJobs.filter((j) => j.kind === 'stream' && j.targetName !== '00-original');
+    assert.deepEqual([...new Set(arranged.map((j) => j.scenario))].sort(), ['batch-sum', 'sum-each', 'unpaced']);
+    assert.ok(arranged.every((j) => j.pinArrangements === cpus));
+    assert.ok(jobs.filter((j) => j.pinArrangements !== undefined).every((j) => arranged.includes(j)));
     assert.ok(streams.filter((j) => j.scenario === 'latency').every((j) => j.samples === undefined));
     // A variant declared "bench": false (chapter 5's tiny rings) is tested, not measured.
     assert.ok(!names.has('05-fast-path/tiny-rings'));

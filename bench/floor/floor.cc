@@ -5,14 +5,22 @@
 //                                          running its own loop of Node's libuv
 //   pinToCpu(cpu)                          runs the calling thread on that CPU only; -1: where it
 //                                          could run before the first pin (Linux)
+//   pinThreads(cpu, callerOnCpu)           every other thread of the process on every CPU but
+//                                          that one, the caller on it (or with the others); -1:
+//                                          every thread where it could run before (Linux)
+#include <dirent.h>
 #include <napi.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <thread>
 
 namespace {
@@ -103,28 +111,74 @@ Napi::Value UvPingPong(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(elapsed) / round_trips);
 }
 
+// The mask the process was given, read at the first pin, so that -1 gives back exactly that.
+// Main thread only, as every pin is.
+const cpu_set_t* OriginalMask() {
+  static cpu_set_t original;
+  static const bool saved = sched_getaffinity(0, sizeof original, &original) == 0;
+  return saved ? &original : nullptr;
+}
+
+bool SetAffinity(pid_t tid, const cpu_set_t& set) {
+  return sched_setaffinity(tid, sizeof set, &set) == 0;
+}
+
 // Main thread. The JS floors take one sample on each CPU and keep the faster (bench/run-one.js):
 // on this kind of VM one vCPU at a time runs everything at little over half the other's speed,
-// and a floor measured on the slow one bounds nothing. The mask before the first pin is kept, so
-// that -1 gives back exactly what the process was given. Returns whether the kernel agreed.
+// and a floor measured on the slow one bounds nothing. Returns whether the kernel agreed.
 Napi::Value PinToCpu(const Napi::CallbackInfo& info) {
-  static cpu_set_t original;
-  static bool saved = false;
-  if (!saved) saved = sched_getaffinity(0, sizeof original, &original) == 0;
   const int cpu = info[0].As<Napi::Number>().Int32Value();
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (cpu >= CPU_SETSIZE || (cpu < 0 && !saved)) return Napi::Boolean::New(info.Env(), false);
+  const cpu_set_t* original = OriginalMask();
+  if (cpu >= CPU_SETSIZE || original == nullptr) return Napi::Boolean::New(info.Env(), false);
+  cpu_set_t set = *original;
   if (cpu >= 0) {
+    CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-  } else {
-    set = original;
   }
-  return Napi::Boolean::New(info.Env(), sched_setaffinity(0, sizeof set, &set) == 0);
+  return Napi::Boolean::New(info.Env(), SetAffinity(0, set));
+}
+
+// Main thread. A throughput stream's samples run with the main thread on each CPU in turn and
+// every other thread (producers, a library's threads, V8's and libuv's) on the rest
+// (bench/run-one.js, "Pinned arrangements"): a stream is bound by one of its threads, and only an
+// arrangement that puts that thread on the fast vCPU measures what the stream can do. Threads
+// inherit their creator's mask, so the harness calls this with callerOnCpu false before
+// start() (the threads start() creates land on the rest) and with true right after it (the
+// threads that now exist are moved, the main thread goes to `cpu`). A thread that exits while the
+// list is read is skipped. Returns whether every pin the kernel was asked for held.
+Napi::Value PinThreads(const Napi::CallbackInfo& info) {
+  const int cpu = info[0].As<Napi::Number>().Int32Value();
+  const bool caller_on_cpu = info[1].ToBoolean();
+  const cpu_set_t* original = OriginalMask();
+  if (cpu >= CPU_SETSIZE || original == nullptr) return Napi::Boolean::New(info.Env(), false);
+  cpu_set_t rest = *original;
+  cpu_set_t only = *original;
+  if (cpu >= 0) {
+    if (!CPU_ISSET(cpu, original)) return Napi::Boolean::New(info.Env(), false);
+    CPU_CLR(cpu, &rest);
+    if (CPU_COUNT(&rest) == 0) return Napi::Boolean::New(info.Env(), false);
+    CPU_ZERO(&only);
+    CPU_SET(cpu, &only);
+  }
+  const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+  bool all_held = true;
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (const dirent* entry = readdir(tasks)) {
+      const pid_t tid = static_cast<pid_t>(std::atoi(entry->d_name));
+      if (tid <= 0 || tid == self) continue;
+      if (!SetAffinity(tid, rest) && errno != ESRCH) all_held = false;
+    }
+    closedir(tasks);
+  } else {
+    all_held = false;
+  }
+  all_held = SetAffinity(self, caller_on_cpu ? only : rest) && all_held;
+  return Napi::Boolean::New(info.Env(), all_held);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports["callMany"] = Napi::Function::New(env, CallMany, "callMany");
+  exports["pinThreads"] = Napi::Function::New(env, PinThreads, "pinThreads");
   exports["pinToCpu"] = Napi::Function::New(env, PinToCpu, "pinToCpu");
   exports["uvPingPong"] = Napi::Function::New(env, UvPingPong, "uvPingPong");
   return exports;
