@@ -181,8 +181,24 @@ function pacedTable({ rows, flood }) {
   const body = withPaced.map((r) => [r.name, ...r.paced.map((p) => `${ms(p.ci.gapP99)} · ${ms(p.ci.ioP99)}`)]);
   return (
     `At the harness's sweep rates, each stream lasting about ${flood.options.pacedMs} ms, in the same processes ` +
-    `after their flood (default configuration only). Each cell: the timer gap p99 · the I/O round trip p99, ms, ` +
+    `after their flood (default configuration only${flood.options.sideRounds < flood.options.rounds ? `, the first ${flood.options.sideRounds} rounds` : ''}). Each cell: the timer gap p99 · the I/O round trip p99, ms, ` +
     `median [95% interval]:\n\n${table(['target', ...rates.map((rate) => rateLabel(rate))], body)}\n`
+  );
+}
+
+// How the processes ran (bench/flood.js, SLOW_VCPU): pinned, with the main thread on the fastest
+// vCPU, where one vCPU was slow as the process began; unpinned otherwise.
+function placementText(flood) {
+  const runs = (flood.runs ?? []).flatMap((c) => c.runs).filter((r) => !r.failed && r.slowestVcpu !== undefined);
+  if (runs.length === 0 || flood.options.slowVcpu === undefined) return '';
+  const pinned = runs.filter((r) => r.mainCpu !== null).length;
+  const worst = Math.max(...runs.map((r) => r.slowestVcpu));
+  return (
+    ` Each process first times a short loop pinned to each vCPU in turn ([bench/placement.js](../../bench/placement.js)): ` +
+    `where the slowest took ${flood.options.slowVcpu} times the fastest's time or more${flood.options.placement === 'none' ? ' (not in this run: --placement none)' : ''}, the ` +
+    `main thread runs on the fastest and every other thread on the rest, since a wake-up holds the loop for its ` +
+    `items times the callback's cost; otherwise the process runs unpinned. Here ${pinned} of ${runs.length} ` +
+    `processes ran pinned (the slowest vCPU at most ${worst.toFixed(2)} times the fastest).`
   );
 }
 
@@ -203,13 +219,15 @@ function floodSection(summary, entries) {
         `ticks, not the 130 of one flood through a fast chapter)`
       : '') +
     `, in ` +
-    `${o.rounds} rounds of fresh processes, every configuration once a round in a rotated order ` +
+    `${o.rounds} rounds of fresh processes, every configuration once a round in a rotated order` +
+    (o.sideRounds < o.rounds ? ` (what no target judges, the configurations without a budget and the paced streams, in the first ${o.sideRounds})` : '') +
+    ` ` +
     `([bench/flood.js](../../bench/flood.js), run by \`make report\`${commit}, ${flood.startedAt?.slice(0, 10) ?? ''}, ` +
     `${flood.durationS ?? '—'} s, load average at start ${env.loadAverageAtStart?.[0] ?? '—'}, at end ${env.loadAverageAtEnd?.[0] ?? '—'}). ` +
     `Three probes run on the same main thread: a 1 ms \`setInterval\` whose gaps between ticks are recorded, ` +
     `\`perf_hooks.monitorEventLoopDelay\` (loop delay), and an 8-byte round trip to a loopback TCP echo server sent ` +
     `from that interval (I/O). The idle row runs the same probes with no stream, in the same rounds: the machine's ` +
-    `own timer stalls show there. A chapter that takes the \`turnBudget\` option (at most that many items per loop ` +
+    `own timer stalls show there.${placementText(flood)} A chapter that takes the \`turnBudget\` option (at most that many items per loop ` +
     `turn, the rest in the next; [common/turn-budget.js](../../common/turn-budget.js)) runs twice: without a budget ` +
     `(every wake-up delivers all it takes) and with the default. Figures are medians of the processes with a ` +
     `bootstrap 95% interval, but for the timer gap's and the I/O round trip's p99: those are the p99 of every ` +
@@ -222,7 +240,7 @@ function floodSection(summary, entries) {
     `Entries of [targets.json](targets.json) with \`"group": "flood"\`, judged like every other target: met only when the ` +
     `whole interval clears the goal. Every every-item chapter and variant in its default configuration; the ` +
     `budget's cost is its throughput over the same chapter's without a budget, in the same process: before its flood, ` +
-    `each process of the default configuration runs the stream with no probe (${(o.bareCount ?? o.count).toLocaleString('en')} items) ${o.bareSamples ?? 1} times with the default budget ` +
+    `each process of the default configuration runs the stream with no probe (${(o.bareCount ?? o.count).toLocaleString('en')} items${o.bareMinMs ? `, or as many as a first, untimed one delivers in ${o.bareMinMs} ms if more` : ''}) ${o.bareSamples ?? 1} times with the default budget ` +
     `and as many with none (turnBudget: Infinity), alternately; the ratio of the two bests is that process's figure ` +
     `(a process that runs streams slowly runs both slowly, and cancels out), and the target is the median of the processes. With probes running, a chapter that lets the loop ` +
     `turn also does the probes' timer and I/O work, which one that holds the loop never does. ` +

@@ -12,7 +12,8 @@
 //     until the echo's data callback runs (p50, p99). The server runs in this script's own
 //     process, whose loop has nothing else to do while a child runs.
 // Before the flood, in the same process, the same stream with no probe at all ("bare"; only for
-// the targets that take a budget; bareCount items, a throughput needs no more), bareSamples times,
+// the targets that take a budget; bareCount items or BARE_MIN_MS of them, see bareCountFor; a
+// throughput needs no more), bareSamples times,
 // the best kept, and with the default budget
 // as many again with none, alternating: the budget's cost is the ratio within the process (see
 // bareStreams). With probes, a
@@ -27,17 +28,20 @@
 // end. The same probes with no stream at all ("idle", for idle-ms) run in the same rounds. Targets
 // that take the turnBudget option (common/turn-budget.js) run twice: "before", turnBudget:
 // Infinity (every wake-up delivers everything it takes) and "after", the default budget. Each
-// round runs every configuration once, in an order rotated from round to round; the summary
+// round runs every configuration once (a "before" one, and the paced streams, in the first
+// sideRounds only), in an order rotated from round to round; the summary
 // gives the median of the rounds with the range (lowest–highest); bench/flood-report.js turns the
 // runs into the report's section, its chart and its targets, with bootstrap intervals.
 // The callback adds each item into a Float64Array, as the floors' callbacks do (bench/run-one.js):
 // a `sum += i` on a closure variable allocates a heap number per call past 2^31, and the
 // scavenges that follow would be the callback's pauses, not the wake-up mechanism's.
-//   node bench/flood.js [--rounds 3] [--count 2000000] [--warmup 50000] [--idle-ms 500]
+//   node bench/flood.js [--rounds 5] [--side-rounds 3] [--count 2000000] [--warmup 50000] [--idle-ms 500]
 //                       [--rates 10000,100000,1000000] [--paced-ms 100] [--flood-ms 400]
-//                       [--bare-samples 2] [--bare-count 500000]
+//                       [--bare-samples 2] [--bare-count 500000] [--placement fastest|pinned|none]
 //                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
 //                       [--out FILE]
+// --placement: 'fastest' pins a process's main thread to the fastest vCPU only where one vCPU is
+// slow (SLOW_VCPU), 'pinned' always, 'none' never (see placed).
 // Prints a progress line per round and a table; writes every run and the summary as JSON to FILE
 // (default bench/results/flood.json, which make report reads; a run narrowed by --targets, as the
 // chapters' pages run it, writes bench/results/flood-<targets>.json instead). Targets: every chapter and variant the harness measures
@@ -53,6 +57,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { chapterTargets } = require('../common/chapters');
 const { collectEnvironment, gitCommit } = require('./environment');
 const { FIGURES, pacedRunsAt } = require('./flood-report');
+const placement = require('./placement');
 
 const RUN_TIMEOUT_MS = 120_000; // only so that a hang ends the run, not the whole experiment
 const MS = 1e6;
@@ -61,7 +66,12 @@ const nowNs = () => Number(process.hrtime.bigint());
 
 function parseArgs(argv) {
   const options = {
-    rounds: 3,
+    // Five processes per configuration that a target judges: with three, an interval over the
+    // processes was about their range, and a tail figure's verdict turned on one process. What
+    // no target judges runs in the first sideRounds only: the configurations without a budget
+    // (they show what the budget changes) and the paced streams (some 0.7 s of each process).
+    rounds: 5,
+    sideRounds: 3,
     count: 2_000_000,
     warmup: 50_000,
     idleMs: 500,
@@ -72,6 +82,7 @@ function parseArgs(argv) {
     floodMs: 400,
     bareSamples: 2,
     bareCount: 500_000,
+    placement: 'fastest',
     out: null,
   };
   const integer = (name, text, min) => {
@@ -85,6 +96,7 @@ function parseArgs(argv) {
     const [flag, value] = [argv[k], argv[k + 1]];
     if (value === undefined) throw new TypeError(`${flag} needs a value`);
     if (flag === '--rounds') options.rounds = integer('rounds', value, 1);
+    else if (flag === '--side-rounds') options.sideRounds = integer('side-rounds', value, 1);
     else if (flag === '--count') options.count = integer('count', value, 1);
     else if (flag === '--warmup') options.warmup = integer('warmup', value, 0);
     else if (flag === '--idle-ms') options.idleMs = integer('idle-ms', value, 1);
@@ -95,12 +107,16 @@ function parseArgs(argv) {
     else if (flag === '--flood-ms') options.floodMs = integer('flood-ms', value, 0);
     else if (flag === '--bare-samples') options.bareSamples = integer('bare-samples', value, 1);
     else if (flag === '--bare-count') options.bareCount = integer('bare-count', value, 1);
+    else if (flag === '--placement') options.placement = value;
     else if (flag === '--out') options.out = path.resolve(value);
     else throw new TypeError(`unknown argument ${flag} (see the header of bench/flood.js)`);
   }
   if (options.out === null) {
     const narrowed = options.targets ? `-${options.targets.join('+').replaceAll('/', '_')}` : '';
     options.out = path.join(__dirname, 'results', `flood${narrowed}.json`);
+  }
+  if (!['fastest', 'pinned', 'none'].includes(options.placement)) {
+    throw new RangeError(`--placement: 'fastest', 'pinned' or 'none', got ${options.placement}`);
   }
   for (const budget of options.budgets) {
     if (!['before', 'after'].includes(budget)) throw new RangeError(`--budgets: 'before' or 'after', got ${budget}`);
@@ -190,10 +206,22 @@ function startProbes(socket) {
   };
 }
 
+// The child's placement (runOne). The flood measures the main thread's loop: how long a wake-up
+// holds it is items × the callback's cost, and on this kind of VM one vCPU at a time can run at
+// little over half the other's speed, for minutes on end; unpinned, a process's gaps would then
+// double or not with the vCPU its main thread happened to start on. So a child first times a loop
+// on each vCPU (bench/placement.js, fastestCpu), and where the slowest took SLOW_VCPU times the
+// fastest's time or more, its main thread runs on the fastest and every other thread on the rest.
+// Otherwise it runs unpinned: with the vCPUs at one speed, pinning only costs (measured: batch
+// mode's gap p99 1.33 ms pinned against 1.15 unpinned, its bare rate 131-146 M/s against 167-180).
+// null: unpinned.
+const SLOW_VCPU = 1.25;
+let placed = null;
+
 // One stream, timed: its length, its rate and its stats.
 async function timedStream(texample, options) {
   const began = nowNs();
-  const stats = await texample.start(options);
+  const stats = await (placed ? placed.start(texample, options) : texample.start(options));
   const streamMs = (nowNs() - began) / MS;
   return { streamMs, itemsPerSecond: stats.delivered / (streamMs / 1000), stats };
 }
@@ -256,7 +284,22 @@ async function floodCount(texample, options, config) {
   return Math.max(config.warmup, Math.min(config.count, inWindow));
 }
 
+// The bare streams' items: bareCount, or as many as a first, untimed bare stream's rate delivers
+// in BARE_MIN_MS if that is more. Batch mode delivers 500 000 items
+// in about 3 ms, too short a stream to time: its budget's cost ran from 0.86 to 1.08 over
+// processes. (The warm-up's rate cannot size them: its 50 000 items are mostly start-up.)
+const BARE_MIN_MS = 25;
+async function bareCountFor(texample, options, config, count) {
+  const first = Math.min(count, config.bareCount);
+  const sizing = await timedStream(texample, { ...options, count: first });
+  return Math.max(first, Math.round((sizing.itemsPerSecond * BARE_MIN_MS) / 1000));
+}
+
 async function runOne(config) {
+  const fastest = config.placement === 'none' ? { cpu: null, slowest: 1, passesUs: [] } : placement.fastestCpu();
+  placed = fastest.slowest >= SLOW_VCPU || config.placement === 'pinned' ? placement.mainOn(fastest.cpu) : null;
+  if (placed) placed.place();
+  else placement.release(); // the calibration's last pin undone
   const socket = await connect(config.port);
   let result;
   if (config.modulePath === null) {
@@ -272,10 +315,11 @@ async function runOne(config) {
       sum[0] += i;
     };
     const count = await floodCount(texample, options, config);
-    const bareOptions = { ...options, count: Math.min(count, config.bareCount) };
-    const bare = config.budget === '-' ? null : await bareStreams(texample, bareOptions, config.bareSamples, config.budget === 'after');
+    const bareCount = config.budget === '-' ? null : await bareCountFor(texample, options, config, count);
+    const bare = bareCount === null ? null : await bareStreams(texample, { ...options, count: bareCount }, config.bareSamples, config.budget === 'after');
     result = await probedStream(texample, socket, { ...options, count }, config.floodMs);
     result.floodCount = count;
+    result.bareCount = bareCount;
     Object.assign(result, bare);
     result.paced = [];
     for (const rate of config.rates) {
@@ -285,7 +329,7 @@ async function runOne(config) {
     result.checksum = sum[0] > 0;
   }
   socket.destroy();
-  return result;
+  return { ...result, mainCpu: placed?.cpu ?? null, slowestVcpu: fastest.slowest, cpuPassesUs: fastest.passesUs };
 }
 
 // --- the experiment: configurations, rounds, summary ---------------------------------------
@@ -304,11 +348,11 @@ function takesTurnBudget(modulePath) {
 function configurations(options) {
   const selected = (name) =>
     !options.targets || options.targets.some((t) => name === t || name.startsWith(`${t}/`));
-  const configs = [{ name: 'idle', budget: '-', modulePath: null, idleMs: options.idleMs }];
+  const configs = [{ name: 'idle', budget: '-', modulePath: null, idleMs: options.idleMs, placement: options.placement }];
   for (const target of chapterTargets()) {
     if (target.bench === false || !selected(target.name)) continue;
     const base = { name: target.name, modulePath: target.modulePath, startOptions: target.startOptions };
-    const common = { count: options.count, warmup: options.warmup, pacedMs: options.pacedMs, floodMs: options.floodMs, bareSamples: options.bareSamples, bareCount: options.bareCount };
+    const common = { count: options.count, warmup: options.warmup, pacedMs: options.pacedMs, floodMs: options.floodMs, bareSamples: options.bareSamples, bareCount: options.bareCount, placement: options.placement };
     const paced = { rates: options.rates };
     const unpacedOnly = { rates: [] };
     if (!takesTurnBudget(target.modulePath)) {
@@ -388,7 +432,7 @@ function printTable(summaries, options) {
   console.log(
     `${options.count} unpaced items (runtime-bounded: at most ${options.floodMs / 2} ms of them at the warm-up's rate), 1 producer, ` +
       `after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
-      `1 ms interval, loopback echo; median (range) of ${options.rounds} fresh processes each`,
+      `1 ms interval, loopback echo; median (range) of ${options.rounds} fresh processes each (${Math.min(options.sideRounds, options.rounds)} without a budget)`,
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
@@ -407,14 +451,18 @@ async function main() {
   const server = await startEchoServer();
   const port = server.address().port;
   for (let round = 0; round < options.rounds; round++) {
+    let processes = 0;
     for (let k = 0; k < configs.length; k++) {
       const index = (k + round) % configs.length; // rotated: no configuration always runs first
-      const result = await runChild({ ...configs[index], port });
+      const side = round >= options.sideRounds;
+      if (configs[index].budget === 'before' && side) continue;
+      processes++;
+      const result = await runChild({ ...configs[index], ...(side && { rates: [] }), port });
       runs[index].push({ round, ...result });
       if (result.failed) console.error(`${configs[index].name} (${configs[index].budget}): ${result.failed}`);
     }
     const seconds = Math.round((Date.now() - started) / 1000);
-    process.stderr.write(`flood: round ${round + 1}/${options.rounds} done, ${configs.length} processes a round, ${seconds} s so far\n`);
+    process.stderr.write(`flood: round ${round + 1}/${options.rounds} done, ${processes} processes, ${seconds} s so far\n`);
   }
   server.close();
   const summaries = configs.map((config, k) => summary(config, runs[k]));
@@ -425,7 +473,7 @@ async function main() {
     startedAt: new Date(started).toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     commit: gitCommit(),
-    options: { ...options, out: undefined },
+    options: { ...options, slowVcpu: SLOW_VCPU, bareMinMs: BARE_MIN_MS, out: undefined },
     environment: { ...collectEnvironment(), loadAverageAtStart },
     summaries,
     runs: configs.map((config, k) => ({ config, runs: runs[k] })),
