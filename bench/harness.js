@@ -199,18 +199,27 @@ function series(size) {
     // A target's throughput streams and its 1 000/s latency run share a process in each round of
     // the throughput group, as its producer counts and stamped run do in the producers group and
     // its sweep's rates in the sweep (see plan): chapter 0 aside, which runs one stream per process.
+    // In the throughput group the throughput streams lead, the latency run last: every callback the
+    // harness makes comes from one function literal, whose closures share V8's type feedback, so a
+    // latency run before an unpaced one left its branches in the unpaced callback's optimized code
+    // (chapter 5 per item: 10.5 and 11.7 M items/s after it, 13.5 to 14.9 first). One JS call
+    // site sees them all where a JS loop calls texample.callback (the trampoline, a batch
+    // callback's loop over its batch): there a callback before made the call polymorphic and took
+    // its inlining away (the trampoline 40 to 44 M items/s after another stream, 63 to 88 first).
     const together = target.excluded ? {} : { together: target.name };
     // The throughput streams also take a sample in each pinned arrangement (bench/run-one.js,
     // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
-    const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together };
+    const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together, leads: !target.excluded };
     throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, pinned));
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
-      // divided by that floor with the same callback on both sides.
-      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned }));
+      // divided by that floor with the same callback on both sides. A process of its own, since
+      // the trampoline's loop would call two callbacks in one process (see above).
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned, together: `${target.name} sum-each` }));
     }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
+      // It comes second, after the unpaced stream: another literal, called from native code.
       throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', ...pinned }));
     }
     (target.excluded ? latency : throughput).push(
@@ -240,7 +249,8 @@ function series(size) {
 // series once per round. Each step is one process: { series: [indices of its series], round,
 // group }. Series that share a `together` key (one target's unpaced and latency runs; its busy run,
 // producer counts and stamped run; its sweep's rates) are one step, run one after the other in the
-// same process, in an order rotated from round to round (a series that `leads` stays first): every
+// same process, in an order rotated from round to round (the series that `lead` come first, in
+// their listed order: the busy run, the throughput streams; see series): every
 // figure still comes from several processes, each stream in it is timed on its own, and the plan
 // spawns a process per target a round instead of one per series (a process start and the
 // callback's warm-up cost about as much as one of those streams).
@@ -258,7 +268,7 @@ function plan(size) {
     });
     for (let round = 0; round < group.repeats; round++) {
       for (const list of members.values()) {
-        // A series that leads (the busy run) stays first; the others take turns.
+        // The series that lead stay first; the others take turns.
         const leading = list.filter((k) => jobs[k].leads);
         const rest = list.filter((k) => !jobs[k].leads);
         const shift = round % Math.max(1, rest.length);

@@ -108,9 +108,12 @@ function machineSection(report) {
     `them once, round-robin, each run in a fresh process, so a floor is measured beside the targets it ` +
     `bounds (${report.sizes.rounds} rounds for throughput, its floors and the targets' latency, ${report.sizes.latencyRounds} for ` +
     `the latency floors and chapter 0's latency, ${report.sizes.producerRounds} for the producers group and the busy main thread; the rate ` +
-    `sweep is one round). Some streams of one target share a process, one after the other, in an order rotated from ` +
-    `round to round, each timed on its own: in the throughput group its unpaced run (with its sum-each or batch-sum ` +
-    `run) and its 1 000/s latency run; in the producers group its busy-main-thread run, always first (its memory figure is ` +
+    `sweep is one round). Some streams of one target share a process, one after the other, each timed on its own: ` +
+    `in the throughput group its unpaced run, its batch-sum run and its 1 000/s latency run, always in that order ` +
+    `(the harness's callbacks come from one function literal, whose closures share V8's type feedback: a latency run ` +
+    `first left its branches in the unpaced callback's optimized code, and where a JS loop calls \`texample.callback\` a ` +
+    `callback before made that call polymorphic; the trampoline's sum-each run has a process of its own for that ` +
+    `reason); in the producers group, in an order rotated from round to round, its busy-main-thread run, always first (its memory figure is ` +
     `the process's peak resident size), then its producer counts and its stamped run; in the sweep ` +
     `its rates (chapter 0 runs one stream per process). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
     `of the size given, back to back, and reports the fastest. On a shared or virtual machine other work ` +

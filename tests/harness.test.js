@@ -387,6 +387,17 @@ describe('harness plan and charts', () => {
     assert.deepEqual(sweep.map((step) => step.series.map((k) => jobs[k].options.rate)), [[1e4, 1e5, 1e6]]);
   });
 
+  it('runs a target\'s throughput streams first and its latency run last in every round; the trampoline\'s sum-each alone', () => {
+    const { jobs, steps } = plan('quick');
+    const throughput = steps.filter((step) => step.group === 'throughput' && jobs[step.series[0]].kind === 'stream');
+    const of = (name) => throughput.filter((step) => jobs[step.series[0]].targetName === name).map((step) => step.series.map((k) => jobs[k].scenario));
+    const rounds = (list) => Array.from({ length: SIZES.quick.rounds }, () => list);
+    assert.deepEqual(of('05-fast-path'), rounds(['unpaced', 'latency']));
+    assert.deepEqual(of('05-fast-path/batch'), rounds(['unpaced', 'batch-sum', 'latency']));
+    assert.deepEqual(of('05-fast-path/trampoline'), rounds([['unpaced', 'latency'], ['sum-each']]).flat());
+    assert.deepEqual(of('00-original'), rounds(['unpaced']));
+  });
+
   it('hands a shared step to one process and files each of its results under its own series', async () => {
     const stream = (producers) => ({ kind: 'stream', targetName: 'x', scenario: 'producers', options: { rate: 0, count: 1, producers }, group: 'producers', repeats: 2, together: 'x' });
     const jobs = [stream(1), stream(2)];
