@@ -3,7 +3,8 @@
 // JIT state. The harness runs
 //   node bench/run-one.js '<job as JSON>'
 // and reads one JSON line from stdout. A job is
-//   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency }
+//   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency,
+//     samples, pinArrangements }   pinArrangements: see sampleOrder
 //   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8', pinSamples }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
