@@ -199,13 +199,12 @@ function series(size) {
     // A target's throughput streams and its 1 000/s latency run share a process in each round of
     // the throughput group, as its producer counts and stamped run do in the producers group and
     // its sweep's rates in the sweep (see plan): chapter 0 aside, which runs one stream per process.
-    // In the throughput group the throughput streams lead, the latency run last: every callback the
-    // harness makes comes from one function literal, whose closures share V8's type feedback, so a
-    // latency run before an unpaced one left its branches in the unpaced callback's optimized code
-    // (chapter 5 per item: 10.5 and 11.7 M items/s after it, 13.5 to 14.9 first). One JS call
-    // site sees them all where a JS loop calls texample.callback (the trampoline, a batch
-    // callback's loop over its batch): there a callback before made the call polymorphic and took
-    // its inlining away (the trampoline 40 to 44 M items/s after another stream, 63 to 88 first).
+    // In the throughput group the throughput streams lead, the latency run last, the same order
+    // every round: a stream before would leave its own branches (stamps, latency) in the type
+    // feedback of the callback, one function per process (bench/run-one.js, makeCallback). Where a
+    // JS loop calls texample.callback (the trampoline), a different function before it makes that
+    // call polymorphic and takes its inlining away: the trampoline ran at 48-49 M items/s after its
+    // sum-each run, whose callback adds each value, and at 85-88 first.
     const together = target.excluded ? {} : { together: target.name };
     // The throughput streams also take a sample in each pinned arrangement (bench/run-one.js,
     // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
@@ -214,7 +213,7 @@ function series(size) {
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
       // divided by that floor with the same callback on both sides. A process of its own, since
-      // the trampoline's loop would call two callbacks in one process (see above).
+      // the trampoline's loop would call two functions in one process (see above).
       throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned, together: `${target.name} sum-each` }));
     }
     if (target.callback === 'batch') {

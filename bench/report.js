@@ -110,11 +110,11 @@ function machineSection(report) {
     `the latency floors and chapter 0's latency, ${report.sizes.producerRounds} for the producers group and the busy main thread; the rate ` +
     `sweep is one round). Some streams of one target share a process, one after the other, each timed on its own: ` +
     `in the throughput group its unpaced run, its batch-sum run and its 1 000/s latency run, always in that order ` +
-    `(the harness's callbacks come from one function literal, whose closures share V8's type feedback: a latency run ` +
-    `first left its branches in the unpaced callback's optimized code, and where a JS loop calls \`texample.callback\` a ` +
-    `callback before made that call polymorphic; the trampoline's sum-each run has a process of its own for that ` +
-    `reason); in the producers group, in an order rotated from round to round, its busy-main-thread run, always first (its memory figure is ` +
-    `the process's peak resident size), then its producer counts and its stamped run; in the sweep ` +
+    `(the per-item callback is one function per process, whose type feedback a stream before would fill with its own ` +
+    `branches; and where a JS loop calls \`texample.callback\`, a different function before it makes that call ` +
+    `polymorphic, which is why the trampoline's sum-each run, whose callback adds each value, has a process of its own); ` +
+    `in the producers group its busy-main-thread run, always first (its memory figure is ` +
+    `the process's peak resident size), then its producer counts and its stamped run in an order rotated from round to round; in the sweep ` +
     `its rates (chapter 0 runs one stream per process). **Throughput is best of ${k}:** a throughput process times ${k} samples ` +
     `of the size given, back to back, and reports the fastest. On a shared or virtual machine other work ` +
     `only ever slows a sample down, never speeds one up, so the fastest of ${k} is what the process could do. ` +
