@@ -298,8 +298,7 @@ async function bareCountFor(texample, options, config, count) {
 async function runOne(config) {
   const fastest = config.placement === 'none' ? { cpu: null, slowest: 1, passesUs: [] } : placement.fastestCpu();
   placed = fastest.slowest >= SLOW_VCPU || config.placement === 'pinned' ? placement.mainOn(fastest.cpu) : null;
-  if (placed) placed.place();
-  else placement.release(); // the calibration's last pin undone
+  placed?.place();
   const socket = await connect(config.port);
   let result;
   if (config.modulePath === null) {

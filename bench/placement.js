@@ -9,6 +9,7 @@
 //   mainOn(cpu)      a placement: the main thread on `cpu`, every other thread on the other CPUs;
 //                    its place() places the threads that exist, its start(texample, options)
 //                    starts a stream with the threads so placed, those start() creates included
+//   onEachCpu(…)     samples taken with the main thread on each CPU in turn (the JS floors')
 //   fastestCpu()     the CPU on which a short JS loop runs fastest right now
 //   release()        every thread back where the process could run at first
 // A placement's `cpu` turns null if the kernel refused a pin; the stream then runs where the
@@ -46,38 +47,54 @@ function mainOn(cpu) {
   return placement;
 }
 
-// Times the same loop pinned to each CPU in turn, `passes` times each: { cpu, slowest, passesUs },
-// the CPU with the shortest pass (null when pinning is impossible), the slowest CPU's shortest
-// pass over that one's, and every pass's time in µs. About 7 ms a pass on this kind of VM. The
-// main thread stays where the last pass ran until it is placed or released.
-function fastestCpu({ passes = 2, iterations = 2_000_000 } = {}) {
+// `samples` calls of takeSample (each returns a figure), sample j with the main thread on CPU
+// j mod (the CPUs), after warmUp on the first; the main thread goes back where it could run at
+// first. { values, cpus }: each sample's figure and CPU (null where the kernel refused the pin, or
+// where pinning is impossible, and the sample ran unpinned).
+function onEachCpu(samples, warmUp, takeSample) {
   const floor = floorAddon();
   const count = os.cpus().length;
-  if (!floor || count < 2) return { cpu: null, slowest: 1, passesUs: [] };
-  const sum = new Float64Array(1);
-  const loop = (n) => {
-    for (let i = 0; i < n; i++) sum[0] += i;
-  };
-  loop(iterations); // the JIT
-  const best = new Array(count).fill(Infinity);
-  const passesUs = [];
-  for (let pass = 0; pass < passes; pass++) {
-    for (let cpu = 0; cpu < count; cpu++) {
-      if (!floor.pinToCpu(cpu)) continue;
-      const began = process.hrtime.bigint();
-      loop(iterations);
-      const us = Number(process.hrtime.bigint() - began) / 1000;
-      passesUs.push({ cpu, us: Math.round(us) });
-      best[cpu] = Math.min(best[cpu], us);
-    }
+  const pin = (j) => (floor?.pinToCpu(j % count) ? j % count : null);
+  pin(0);
+  warmUp();
+  const values = [];
+  const cpus = [];
+  for (let j = 0; j < Math.max(1, samples); j++) {
+    cpus.push(pin(j));
+    values.push(takeSample());
   }
-  const timed = best.filter(Number.isFinite);
-  const fastest = best.indexOf(Math.min(...best));
-  return { cpu: timed.length > 1 ? fastest : null, slowest: Math.max(...timed) / Math.min(...timed), passesUs };
+  floor?.pinToCpu(-1);
+  return { values, cpus };
+}
+
+// Times the same loop on each CPU in turn (onEachCpu), `passes` times each: { cpu, slowest,
+// passesUs }, the CPU with the shortest pass (null when pinning is impossible), the slowest CPU's
+// shortest pass over that one's, and every pinned pass's time in µs. About 7 ms a pass on this
+// kind of VM.
+function fastestCpu({ passes = 2, iterations = 2_000_000 } = {}) {
+  const count = os.cpus().length;
+  if (!floorAddon() || count < 2) return { cpu: null, slowest: 1, passesUs: [] };
+  const sum = new Float64Array(1);
+  const loop = () => {
+    for (let i = 0; i < iterations; i++) sum[0] += i;
+  };
+  const timed = () => {
+    const began = process.hrtime.bigint();
+    loop();
+    return Number(process.hrtime.bigint() - began) / 1000;
+  };
+  const { values, cpus } = onEachCpu(passes * count, loop, timed);
+  const best = new Array(count).fill(Infinity);
+  values.forEach((us, j) => {
+    if (cpus[j] !== null) best[cpus[j]] = Math.min(best[cpus[j]], us);
+  });
+  const passesUs = values.map((us, j) => ({ cpu: cpus[j], us: Math.round(us) })).filter((p) => p.cpu !== null);
+  const finite = best.filter(Number.isFinite);
+  return { cpu: finite.length > 1 ? best.indexOf(Math.min(...finite)) : null, slowest: Math.max(...finite) / Math.min(...finite), passesUs };
 }
 
 function release() {
   floorAddon()?.pinThreads(-1, true);
 }
 
-module.exports = { mainOn, fastestCpu, release };
+module.exports = { mainOn, onEachCpu, fastestCpu, release };

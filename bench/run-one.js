@@ -278,13 +278,13 @@ async function runStream(job) {
   const order = sampleOrder(k, k > 1 ? (job.pinArrangements ?? 0) : 0);
   const arranged = order.some((cpu) => cpu !== null);
   const samples = [];
-  try {
-    for (const cpu of order) {
-      if (arranged && cpu === null) placement.release(); // the scheduler's choice again
-      samples.push(await timedStream(texample, state, job, everyItem, cpu === null ? null : placement.mainOn(cpu)));
+  for (const cpu of order) {
+    const placed = cpu === null ? null : placement.mainOn(cpu);
+    try {
+      samples.push(await timedStream(texample, state, job, everyItem, placed));
+    } finally {
+      if (placed) placement.release(); // the scheduler's choice again for what follows
     }
-  } finally {
-    if (arranged) placement.release();
   }
   const rates = samples.map((s) => s.stats.delivered / (s.elapsedNs / 1e9));
   const best = samples[rates.indexOf(Math.max(...rates))];
@@ -327,26 +327,21 @@ function runJsCallFloor({ calls, callsPerScope, api, samples = 1, pinSamples = f
 }
 
 // A JS floor's samples: its warm-up, then `samples` calls of takeSample (each returns a rate).
-// With `pinSamples`, sample j runs on CPU j mod (the CPUs) and the warm-up on the first (see
-// bench/floor/floor.cc, pinToCpu): on this kind of VM one vCPU at a time runs a single-threaded
+// With `pinSamples`, sample j runs on CPU j mod (the CPUs) and the warm-up on the first
+// (bench/placement.js, onEachCpu): on this kind of VM one vCPU at a time runs a single-threaded
 // loop at little over half the other's speed, for minutes on end, and a floor that happened to
 // start on the slow one bounds nothing; the floor keeps the fastest, as every floor does.
 // { rates, samplesCpu }: each sample's CPU (null where the kernel refused the pin), or undefined
 // when not pinned.
 function floorSamples({ samples, pinSamples }, warmUp, takeSample) {
-  const { pinToCpu } = pinSamples ? require(path.join(FLOOR_BUILD, FLOOR_ADDONS['node-api'])) : {};
-  const count = os.cpus().length;
-  const pin = (j) => (pinToCpu && pinToCpu(j % count) ? j % count : null);
-  pin(0);
+  if (pinSamples) {
+    const { values, cpus } = placement.onEachCpu(samples, warmUp, takeSample);
+    return { rates: values, samplesCpu: cpus };
+  }
   warmUp();
   const rates = [];
-  const cpus = [];
-  for (let j = 0; j < Math.max(1, samples); j++) {
-    cpus.push(pin(j));
-    rates.push(takeSample());
-  }
-  if (pinToCpu) pinToCpu(-1);
-  return { rates, samplesCpu: pinToCpu ? cpus : undefined };
+  for (let j = 0; j < Math.max(1, samples); j++) rates.push(takeSample());
+  return { rates, samplesCpu: undefined };
 }
 
 function runUvPingPong({ roundTrips }) {

@@ -123,19 +123,31 @@ bool SetAffinity(pid_t tid, const cpu_set_t& set) {
   return sched_setaffinity(tid, sizeof set, &set) == 0;
 }
 
+// The masks of a pin to `cpu`: `only` that CPU and `rest` every other CPU of the original mask;
+// for a negative `cpu`, both the original mask. False where `cpu` is not in the original mask (or
+// past the kernel's mask size), or the original mask could not be read.
+bool MasksFor(int cpu, cpu_set_t* only, cpu_set_t* rest) {
+  const cpu_set_t* original = OriginalMask();
+  if (original == nullptr || cpu >= CPU_SETSIZE) return false;
+  *only = *original;
+  *rest = *original;
+  if (cpu < 0) return true;
+  if (!CPU_ISSET(cpu, original)) return false;
+  CPU_ZERO(only);
+  CPU_SET(cpu, only);
+  CPU_CLR(cpu, rest);
+  return true;
+}
+
 // Main thread. The JS floors take one sample on each CPU and keep the faster (bench/run-one.js):
 // on this kind of VM one vCPU at a time runs everything at little over half the other's speed,
 // and a floor measured on the slow one bounds nothing. Returns whether the kernel agreed.
 Napi::Value PinToCpu(const Napi::CallbackInfo& info) {
   const int cpu = info[0].As<Napi::Number>().Int32Value();
-  const cpu_set_t* original = OriginalMask();
-  if (cpu >= CPU_SETSIZE || original == nullptr) return Napi::Boolean::New(info.Env(), false);
-  cpu_set_t set = *original;
-  if (cpu >= 0) {
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-  }
-  return Napi::Boolean::New(info.Env(), SetAffinity(0, set));
+  cpu_set_t only;
+  cpu_set_t rest;
+  const bool pinned = MasksFor(cpu, &only, &rest) && SetAffinity(0, only);
+  return Napi::Boolean::New(info.Env(), pinned);
 }
 
 // Main thread. A throughput stream's samples run with the main thread on each CPU in turn and
@@ -149,16 +161,10 @@ Napi::Value PinToCpu(const Napi::CallbackInfo& info) {
 Napi::Value PinThreads(const Napi::CallbackInfo& info) {
   const int cpu = info[0].As<Napi::Number>().Int32Value();
   const bool caller_on_cpu = info[1].ToBoolean();
-  const cpu_set_t* original = OriginalMask();
-  if (cpu >= CPU_SETSIZE || original == nullptr) return Napi::Boolean::New(info.Env(), false);
-  cpu_set_t rest = *original;
-  cpu_set_t only = *original;
-  if (cpu >= 0) {
-    if (!CPU_ISSET(cpu, original)) return Napi::Boolean::New(info.Env(), false);
-    CPU_CLR(cpu, &rest);
-    if (CPU_COUNT(&rest) == 0) return Napi::Boolean::New(info.Env(), false);
-    CPU_ZERO(&only);
-    CPU_SET(cpu, &only);
+  cpu_set_t only;
+  cpu_set_t rest;
+  if (!MasksFor(cpu, &only, &rest) || CPU_COUNT(&rest) == 0) {
+    return Napi::Boolean::New(info.Env(), false);
   }
   const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
   bool all_held = true;
