@@ -225,8 +225,10 @@ function floodSection(summary, entries) {
     `([bench/flood.js](../../bench/flood.js), run by \`make report\`${commit}, ${flood.startedAt?.slice(0, 10) ?? ''}, ` +
     `${flood.durationS ?? '—'} s, load average at start ${env.loadAverageAtStart?.[0] ?? '—'}, at end ${env.loadAverageAtEnd?.[0] ?? '—'}). ` +
     `Three probes run on the same main thread: a 1 ms \`setInterval\` whose gaps between ticks are recorded, ` +
-    `\`perf_hooks.monitorEventLoopDelay\` (loop delay), and an 8-byte round trip to a loopback TCP echo server sent ` +
-    `from that interval (I/O). The idle row runs the same probes with no stream, in the same rounds: the machine's ` +
+    `\`perf_hooks.monitorEventLoopDelay\` (loop delay), and an 8-byte round trip, sent from that interval, to a ` +
+    `loopback TCP echo server on the same loop (I/O: one turn of the loop reads the ping and echoes it, the next reads ` +
+    `the echo; an echo in another process would also time the scheduler, which on 2 vCPUs must make room for it beside ` +
+    `the producer and the main thread). The idle row runs the same probes with no stream, in the same rounds: the machine's ` +
     `own timer stalls show there.${placementText(flood)} A chapter that takes the \`turnBudget\` option (at most that many items per loop ` +
     `turn, the rest in the next; [common/turn-budget.js](../../common/turn-budget.js)) runs twice: without a budget ` +
     `(every wake-up delivers all it takes) and with the default. Figures are medians of the processes with a ` +
