@@ -64,6 +64,16 @@ describe('the loop under a flood: targets and verdicts (exact)', () => {
     assert.equal(find('04-b', 'largest timer gap, ms').verdict, 'met');
   });
 
+  it('takes the largest gap in any process: a stall one process of three met is not a median away', () => {
+    const stalled = flood();
+    stalled.runs[3].runs = [2, 19, 2.5].map((gapMax) => run({ gapP99: 2, gapMax, ioP99: 1 }));
+    const gap = floodTargets(summarizeFlood(stalled, targets)).find((e) => e.target === '04-b' && e.figure === 'largest timer gap, ms');
+    // The median of the three would be 2.5, met. A resample of the first process three times over
+    // (1 in 27, above the 2.5% tail) keeps the interval's low end at 2.
+    assert.deepEqual([gap.estimate, gap.lo, gap.hi], [19, 2, 19]);
+    assert.equal(gap.verdict, 'undecided');
+  });
+
   it("holds the I/O round trip to idle's, and the budget's cost to the streams with no probe", () => {
     const io = find('01-a', "I/O round trip p99 above idle's, ms");
     assert.equal(io.estimate, 1);
