@@ -105,6 +105,14 @@ const ROUND_FLOORS = [
   { kind: 'js-call-floor', api: 'v8', callsPerScope: 1000 },
 ];
 
+// The targets chapter 5 holds to a JS-call floor (bench/analysis.js, targetList), and which one.
+// Each runs with the floor's own callback, which adds each value, and takes a sample of that floor
+// right after each of its own, in its process and placement (bench/run-one.js, floorBeside): the
+// ratio is taken within each process. This kind of VM runs a whole process at one speed or at
+// another (the Node-API floor at 10 or at 17 M calls/s), and a ratio of two processes' bests
+// measured which processes drew the fast speed.
+const HELD_TO_FLOOR = { '05-fast-path': 'node-api', '05-fast-path/trampoline': 'v8', '05-fast-path/batch': 'v8' };
+
 const PINNED_CPUS = 4;
 const BUSY_WORK = 2000; // iterations of integer work per item in the busy-main-thread scenario
 const BUSY_RATE = 1e6; // offered items/s in that scenario
@@ -210,16 +218,22 @@ function series(size) {
     // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
     const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together, leads: !target.excluded };
     throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, pinned));
+    const api = HELD_TO_FLOOR[target.name];
+    const beside = api ? { floorBeside: { api, calls: s.floorCalls, callsPerScope: 1000 } } : {};
     if (target.technique === 'trampoline') {
       // The per-item callback in the JS-call floor's own form, adding each value: the trampoline
       // divided by that floor with the same callback on both sides. A process of its own, since
       // the trampoline's loop would call two functions in one process (see above).
-      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned, together: `${target.name} sum-each` }));
+      throughput.push(streamJob(target, 'sum-each', { count: s.sumEachItems, rate: 0 }, { checks: 'sum-each', ...pinned, ...beside, together: `${target.name} sum-each` }));
+    } else if (api && target.callback === 'per-item') {
+      // Per-item mode the same way, as many items as the floor makes calls. It shares the unpaced
+      // stream's process: native code calls the callback, so no JS call site sees two functions.
+      throughput.push(streamJob(target, 'sum-each', { count: s.floorCalls, rate: 0, producers: 1 }, { checks: 'sum-each', ...pinned, ...beside }));
     }
     if (target.callback === 'batch') {
       // The batch callback in its lightest form, as the floor's callback is: it adds every value.
       // It comes second, after the unpaced stream: another literal, called from native code.
-      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', ...pinned }));
+      throughput.push(streamJob(target, 'batch-sum', { count: s.batchItems, rate: 0 }, { checks: 'sum', ...pinned, ...beside }));
     }
     (target.excluded ? latency : throughput).push(
       streamJob(target, 'latency', { count: s.latencyItems, rate: 1000 }, { latency: true, keepSamples: true, ...together }),
@@ -291,7 +305,8 @@ function estimateSeconds(job) {
     case 'stream': {
       const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
       const samples = (job.samples ?? 1) + (job.pinArrangements ?? 0);
-      return SPAWN_S + (samples * job.options.count) / rate + (job.busyWork ? job.options.count / 4e5 : 0);
+      const floor = job.floorBeside ? (samples * job.floorBeside.calls) / 12e6 : 0;
+      return SPAWN_S + (samples * job.options.count) / rate + floor + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':
       return SPAWN_S + ((job.samples ?? 1) * job.calls) / (job.callsPerScope === 1 ? 8e6 : 12e6);

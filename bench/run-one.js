@@ -4,7 +4,9 @@
 //   node bench/run-one.js '<job as JSON>'
 // and reads one JSON line from stdout. A job is
 //   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency,
-//     samples, pinArrangements }   pinArrangements: see sampleOrder
+//     samples, pinArrangements, floorBeside }   pinArrangements: see sampleOrder
+// floorBeside: { api, calls, callsPerScope }: a sample of that JS-call floor after each of the
+// stream's samples, in the same placement; the result's floorBeside holds its rates (runStream).
 //   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8', pinSamples }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
@@ -188,12 +190,21 @@ function callbackFor(job) {
 // checks, so that a short run does not measure V8 compiling the callback: the JS-call floor warms
 // its callback the same way. The same number of calls for every target (fewer when each burns
 // busy work).
+// A batch callback is warmed up the way a stream calls it, many batches: called once with all
+// 100 000 items, V8 compiled it in the middle of its loop (on-stack replacement), before the code
+// after the loop had run, and the optimized code left on that code, at every call, for want of
+// type feedback: the batch-sum callback deoptimized 41 times in a process, and its samples came at
+// about 50, 190 or 230 M items/s. Warmed up in batches of 1 000, it deoptimizes none.
+const WARM_UP_BATCH = 1000;
 function warmUp(state, job) {
   const calls = job.busyWork ? 10000 : 100000;
   if (job.checks === 'sum' || job.target.callback === 'batch') {
     const values = Float64Array.from({ length: calls }, (_, k) => k);
     const stamps = values.map(() => nowNs());
-    state.callback(values, job.latency ? stamps : undefined);
+    for (let base = 0; base < calls; base += WARM_UP_BATCH) {
+      const end = Math.min(calls, base + WARM_UP_BATCH);
+      state.callback(values.subarray(base, end), job.latency ? stamps.subarray(base, end) : undefined);
+    }
   } else {
     for (let i = 0; i < calls; i++) state.callback(i, nowNs());
   }
@@ -277,11 +288,18 @@ async function runStream(job) {
   const k = job.options.rate === 0 && !job.latency ? Math.max(1, job.samples ?? 1) : 1;
   const order = sampleOrder(k, k > 1 ? (job.pinArrangements ?? 0) : 0);
   const arranged = order.some((cpu) => cpu !== null);
+  // The JS-call floor beside the stream (floorBeside), sampled right after each stream sample and
+  // in its placement: a ratio of the two bests is then one process's, at one speed of the machine
+  // (bench/harness.js, HELD_TO_FLOOR).
+  const beside = job.floorBeside ? jsCallFloor(job.floorBeside) : null;
+  beside?.warmUp();
   const samples = [];
+  const floorRates = [];
   for (const cpu of order) {
     const placed = cpu === null ? null : placement.mainOn(cpu);
     try {
       samples.push(await timedStream(texample, state, job, everyItem, placed));
+      if (beside) floorRates.push(beside.sample());
     } finally {
       if (placed) placement.release(); // the scheduler's choice again for what follows
     }
@@ -295,13 +313,14 @@ async function runStream(job) {
     deliveredPerSec: Math.max(...rates),
     samplesPerSec: rates,
     ...(arranged && { samplesCpu: samples.map((s) => s.mainCpu ?? null) }),
+    ...(beside && { floorBeside: { ...job.floorBeside, callsPerSec: Math.max(...floorRates), samplesPerSec: floorRates } }),
     itemsPerWakeup: stats.wakeups ? stats.delivered / stats.wakeups : 0,
     latencyNs: job.latency ? percentiles(state.histogram) : null,
     samplesNs: state.samples ? Array.from(state.samples.subarray(0, state.sampleCount)) : undefined,
     cpuMs,
     rssBeforeBytes: rssBefore,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    problems: [...new Set(samples.flatMap((s) => s.problems))],
+    problems: [...new Set([...samples.flatMap((s) => s.problems), ...(beside?.problems ?? [])])],
   };
 }
 
@@ -311,19 +330,30 @@ async function runStream(job) {
 // about 10 M calls/s (CPU time) in a process whose new space has grown, about 17 M in one whose
 // has not, so that the floor was bimodal across processes. Without the allocation it runs at
 // about 19 M calls/s in every process (docs/report/README.md, "Why the floors were bimodal").
-function runJsCallFloor({ calls, callsPerScope, api, samples = 1, pinSamples = false }) {
+function jsCallFloor({ calls, callsPerScope, api }) {
   const floor = require(path.join(FLOOR_BUILD, FLOOR_ADDONS[api]));
   const sum = new Float64Array(1);
   const callback = (i) => {
     sum[0] += i;
   };
-  const warmUp = () => floor.callMany(callback, Math.min(calls, 100000), callsPerScope); // the JIT
-  const { rates, samplesCpu } = floorSamples({ samples, pinSamples }, warmUp, () => {
-    sum[0] = 0;
-    return calls / (floor.callMany(callback, calls, callsPerScope) / 1e9);
-  });
-  const problems = sum[0] === (calls * (calls - 1)) / 2 ? [] : ['sum of calls is wrong'];
-  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, ...(samplesCpu && { samplesCpu }), problems };
+  const problems = [];
+  return {
+    warmUp: () => floor.callMany(callback, Math.min(calls, 100000), callsPerScope), // the JIT
+    // One timed sample: its rate in calls/s.
+    sample() {
+      sum[0] = 0;
+      const rate = calls / (floor.callMany(callback, calls, callsPerScope) / 1e9);
+      if (sum[0] !== (calls * (calls - 1)) / 2 && problems.length === 0) problems.push('sum of calls is wrong');
+      return rate;
+    },
+    problems,
+  };
+}
+
+function runJsCallFloor({ calls, callsPerScope, api, samples = 1, pinSamples = false }) {
+  const floor = jsCallFloor({ calls, callsPerScope, api });
+  const { rates, samplesCpu } = floorSamples({ samples, pinSamples }, floor.warmUp, floor.sample);
+  return { api, calls, callsPerScope, callsPerSec: Math.max(...rates), samplesPerSec: rates, ...(samplesCpu && { samplesCpu }), problems: floor.problems };
 }
 
 // A JS floor's samples: its warm-up, then `samples` calls of takeSample (each returns a rate).

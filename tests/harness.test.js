@@ -318,7 +318,8 @@ describe('targets.json entries and the estimator (exact)', () => {
         kind: 'chapter',
         callback: 'per-item',
         latencyCI: { p50: { median: 10, lo: 9, hi: 10.5, n: 5 }, p99: { median: 100, lo: 90, hi: 120, n: 5 } },
-        fastPath: { ofNodeApi: { median: 1, lo: 0.97, hi: 1.03, n: 5 }, overTsfn: { median: 7, lo: 6, hi: 8, n: 5 } },
+        sumEachOverFloorBeside: { median: 1, lo: 0.97, hi: 1.03, n: 5 },
+        fastPath: { overTsfn: { median: 7, lo: 6, hi: 8, n: 5 } },
         // 200 000 items offered at 1 M/s: 0.2 s of sending; delivered at 700 000/s the main thread
         // takes 140 000 of them meanwhile, and the 60 000 left fit in the ring.
         busyRuns: [1, 2, 3].map(() => ({ rssGrowthMiB: 1.5, peakQueueDepth: 60000, dropped: 0, items: 200000, offeredPerSec: 1e6, deliveredPerSec: 7e5 })),
@@ -350,6 +351,20 @@ describe('targets.json entries and the estimator (exact)', () => {
     const [a, b] = summarize(report).rows;
     assert.deepEqual(a.latencyTail, { label: 'max', ns: 400, samples: 400 });
     assert.deepEqual(b.latencyTail, { label: 'p99.9', ns: 19980.001, samples: 20000 });
+  });
+
+  it('divides a run by the JS-call floor sampled beside it within each process, then takes the median', () => {
+    const report = syntheticReport();
+    // Three processes at three speeds, each at 0.9 of its own floor but one at 0.8; a fourth
+    // whose floor sample is missing counts for nothing. Across processes, 18 ÷ 20 would say 0.9,
+    // 27 ÷ 20 (the best run over the best floor) 1.35.
+    const beside = (delivered, floor) => run(delivered, floor ? { floorBeside: { api: 'v8', callsPerSec: floor } } : {});
+    report.results.push(stream('02-b', 'batch-sum', { rate: 0 }, [beside(9e6, 10e6), beside(27e6, 30e6), beside(16e6, 20e6), beside(40e6, 0)]));
+    const b = summarize(report).rows[1];
+    assert.deepEqual(b.batchSumOverFloorBeside.byProcess, [0.9, 0.9, 0.8]);
+    assert.equal(b.batchSumOverFloorBeside.median, 0.9);
+    assert.equal(b.batchSumOverFloorBeside.n, 3);
+    assert.equal(b.sumEachOverFloorBeside, null);
   });
 
   it('takes chapter 0\'s latency from every finished run, its failed checks included', () => {
@@ -392,10 +407,17 @@ describe('harness plan and charts', () => {
     const throughput = steps.filter((step) => step.group === 'throughput' && jobs[step.series[0]].kind === 'stream');
     const of = (name) => throughput.filter((step) => jobs[step.series[0]].targetName === name).map((step) => step.series.map((k) => jobs[k].scenario));
     const rounds = (list) => Array.from({ length: SIZES.quick.rounds }, () => list);
-    assert.deepEqual(of('05-fast-path'), rounds(['unpaced', 'latency']));
+    assert.deepEqual(of('05-fast-path'), rounds(['unpaced', 'sum-each', 'latency']));
     assert.deepEqual(of('05-fast-path/batch'), rounds(['unpaced', 'batch-sum', 'latency']));
     assert.deepEqual(of('05-fast-path/trampoline'), rounds([['unpaced', 'latency'], ['sum-each']]).flat());
     assert.deepEqual(of('00-original'), rounds(['unpaced']));
+    // The runs held to a JS-call floor sample it in their own processes, as many calls as the floor's.
+    const beside = jobs.filter((j) => j.floorBeside).map((j) => [j.targetName, j.scenario, j.floorBeside.api, j.floorBeside.calls]);
+    assert.deepEqual(beside, [
+      ['05-fast-path', 'sum-each', 'node-api', SIZES.quick.floorCalls],
+      ['05-fast-path/batch', 'batch-sum', 'v8', SIZES.quick.floorCalls],
+      ['05-fast-path/trampoline', 'sum-each', 'v8', SIZES.quick.floorCalls],
+    ]);
   });
 
   it('hands a shared step to one process and files each of its results under its own series', async () => {
@@ -435,7 +457,7 @@ describe('harness plan and charts', () => {
       assert.equal(new Set(step.series.map((k) => jobs[k].targetName ?? jobs[k].kind)).size, 1);
     }
     const fast = throughputSteps.find((step) => step.round === 0 && jobs[step.series[0]].targetName === '05-fast-path');
-    assert.deepEqual(fast.series.map((k) => jobs[k].scenario).sort(), ['latency', 'unpaced']);
+    assert.deepEqual(fast.series.map((k) => jobs[k].scenario).sort(), ['latency', 'sum-each', 'unpaced']);
     assert.ok(!throughputSteps.some((step) => step.series.some((k) => jobs[k].targetName === '00-original' && jobs[k].scenario === 'latency')));
     const perRound = throughputSteps.filter((step) => step.round === 0).length;
     const firstRounds = steps.slice(0, 2 * perRound).map((step) => step.round);
