@@ -278,6 +278,14 @@ function coalescing(stats) {
   };
 }
 
+// Run by run: each run's items per second over the floor's run of the same round (both fresh
+// processes, minutes apart at most), for the rounds both have.
+function perRound(runs, floorByRound) {
+  return runs
+    .filter((run) => floorByRound.has(run.round))
+    .map((run) => ({ round: run.round, ratio: run.deliveredPerSec / floorByRound.get(run.round) }));
+}
+
 const good = (runs) => runs.filter((run) => !run.error && !(run.problems?.length) && !run.disturbed);
 // Every run that ran to the end, checks failed or not: chapter 0's latency, whose bug is the point.
 const finished = (runs) => runs.filter((run) => !run.error && !run.disturbed);
@@ -299,6 +307,9 @@ function floors(results) {
   const native = (floor) => of('native-floor', (job) => job.floor === floor)[0];
   const bench = (run) => run.benchmarks?.[0];
   runs.ring = values(native('ring'), (run) => bench(run)?.items_per_second);
+  // The V8 JS-call floor's runs by round, for ratios taken round by round (see perRound).
+  const v8Entry = of('js-call-floor', (job) => (job.api ?? 'node-api') === 'v8' && job.callsPerScope === 1000)[0];
+  const byRound = { 'v8/1000': new Map(v8Entry ? good(v8Entry.runs).map((run) => [run.round, run.callsPerSec]) : []) };
   const latencyFloor = (floor) => {
     const entry = native(floor);
     if (!entry) return null;
@@ -319,6 +330,7 @@ function floors(results) {
     jsLoopSum: best(runs.jsLoopSum),
     ring: best(runs.ring),
     runs,
+    byRound,
     intervals: Object.fromEntries(Object.entries(runs).map(([key, list]) => [key, bootstrapThroughput(list)])),
     uvPingPongNs: median(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
     uvPingPong: bootstrapMedian(values(of('uv-ping-pong')[0], (run) => run.roundTripNs)),
@@ -359,6 +371,19 @@ function boundingFloor(target, floor) {
 }
 
 // One row per target: the figures every table of the report draws from.
+// A run over the JS-call floor sampled right after each of its samples (bench/run-one.js,
+// floorBeside), with its bootstrap interval over the processes. Each pair of samples is a ratio
+// at one speed of the machine; a process gives the median of its pairs, and the estimate is the
+// median of the processes. A ratio of the process's two bests would not do: where the machine
+// changed speed within the process, one side's best came from the fast spell and the other's not
+// (05-fast-path: 11 M items/s at best against a floor whose last sample, alone, ran at 17).
+function overFloorBeside(entry) {
+  const runs = entry ? good(entry.runs).filter((run) => run.floorBeside?.samplesPerSec?.length === run.samplesPerSec?.length) : [];
+  const byProcess = runs.map((run) => median(run.samplesPerSec.map((rate, k) => rate / run.floorBeside.samplesPerSec[k])));
+  const interval = bootstrapMedian(byProcess);
+  return interval && { ...interval, byProcess };
+}
+
 function summarizeTarget(results, target, floor) {
   const latencyEntry = streamEntries(results, target.name, 'latency')[0];
   const latencyRun = bestOf(latencyEntry, (run) => run.latencyNs?.p50);
@@ -385,14 +410,6 @@ function summarizeTarget(results, target, floor) {
   const sumEachRuns = speeds(sumEachEntry);
   const batchSumEntry = streamEntries(results, target.name, 'batch-sum')[0];
   const batchSumRuns = speeds(batchSumEntry);
-  // Each process's best over the best of the JS-call floor sampled beside it (bench/run-one.js,
-  // floorBeside), the median of the processes: the process's own speed cancels out of each ratio,
-  // so a median is what the processes agree on, where a best of ratios would pick the noisiest.
-  const overFloorBeside = (entry) => {
-    const ratios = entry ? good(entry.runs).filter((run) => run.floorBeside?.callsPerSec > 0).map((run) => run.deliveredPerSec / run.floorBeside.callsPerSec) : [];
-    const interval = bootstrapMedian(ratios);
-    return interval && { ...interval, byProcess: ratios };
-  };
   const problems = results
     .filter((r) => r.job.targetName === target.name)
     .flatMap((r) => r.runs.flatMap((run) => (run.error ? [run.error] : run.problems ?? [])));
@@ -435,10 +452,12 @@ function summarizeTarget(results, target, floor) {
     // The trampoline with the JS-call floor's own callback (adds each value).
     sumEachRuns,
     sumEachCI: bootstrapThroughput(sumEachRuns),
-    // With the floor's own callback, over that floor in the same processes (bench/harness.js,
-    // HELD_TO_FLOOR): what chapter 5's floor targets are judged on.
+    // Over the JS-call floor sampled beside it, in the same processes (bench/harness.js,
+    // HELD_TO_FLOOR): per-item mode's floor target.
     sumEachOverFloorBeside: overFloorBeside(sumEachEntry),
-    batchSumOverFloorBeside: overFloorBeside(batchSumEntry),
+    // Each round's batch-sum over the same round's V8 JS-call floor: the worst of them is what
+    // "in every run" is held to.
+    batchSumOverV8ByRound: batchSumEntry ? perRound(good(batchSumEntry.runs), floor.byRound['v8/1000']) : [],
     throughput: best(oneRuns),
     throughputCI: bootstrapThroughput(oneRuns),
     throughput2: two?.deliveredPerSec ?? null,
@@ -542,17 +561,15 @@ function targetList({ floor, rows }) {
   const bestP50 = best('p50');
   const bestP99 = best('p99');
   const scaled = (interval, factor) => interval && { ...interval, median: interval.median * factor, lo: interval.lo * factor, hi: interval.hi * factor };
-  // The three held to a JS-call floor are ratios within each process (summarizeTarget,
-  // overFloorBeside), the floor's own callback on both sides.
   const list = [
     targetEntry("per-item mode, the floor's own callback (adds each value) ÷ the Node-API JS-call floor", 0.95, 'min', fast.sumEachOverFloorBeside),
     targetEntry('per-item mode ÷ 04-tsfn', 3.5, 'min', fast.fastPath.overTsfn),
   ];
   if (trampoline) {
-    list.push(targetEntry("trampoline, the floor's own callback (adds each value) ÷ the V8 JS-call floor", 4, 'min', trampoline.sumEachOverFloorBeside));
+    list.push(targetEntry("trampoline, the floor's own callback (adds each value) ÷ the V8 JS-call floor", 4, 'min', trampoline.fastPath.sumEachOverV8));
     list.push(targetEntry('trampoline ÷ the JS-loop floor (same callback)', 0.8, 'min', trampoline.bound.share));
   }
-  if (batch) list.push(targetEntry('batch mode, callback adds every value ÷ the V8 JS-call floor', 10, 'min', batch.batchSumOverFloorBeside));
+  if (batch) list.push(targetEntry('batch mode, callback adds every value ÷ the V8 JS-call floor', 10, 'min', batch.fastPath.sumOverV8));
   // The name stays the same from run to run, so that two runs' targets can be set side by side;
   // which chapter was the best other one in this run is its own field.
   if (bestP50) list.push({ ...targetEntry("idle latency p50 ÷ the best other chapter's", 1, 'max', intervalRatio(fast.latencyCI.p50, bestP50.latencyCI.p50)), against: bestP50.name });

@@ -57,9 +57,10 @@ function sampleSets(runs, probe) {
 // trip's p99 are the p99 of every process's samples pooled (bootstrapPercentile) where the runs
 // kept them: one timer stall of the machine sets a process's own p99, not that of all of them.
 // The largest gap is the largest in any process (its interval resamples the processes): a stall
-// that comes in some processes and not others (chapter 3's and 04-tsfn/untyped's, at the close
-// of a flood's ThreadSafeFunction; chapter 3's page says why) is what a loop meets, and a median
-// of the processes' largest gaps reported it in one run and hid it in the next.
+// that comes in some processes and not others is what a loop meets, and a median of the
+// processes' largest gaps reported it in one run and hid it in the next. (Chapter 3's and
+// 04-tsfn/untyped's, 12-24 ms: perf puts the main thread in glibc's malloc_consolidate, under the
+// close of the previous flood's ThreadSafeFunction, for the whole gap.)
 function intervalsOf(runs) {
   const ci = Object.fromEntries(Object.entries(FIGURES).map(([name, read]) => [name, bootstrapMedian(runs.map(read))]));
   ci.gapMax = bootstrapMedian(runs.map(FIGURES.gapMax), { statistic: 'best' });

@@ -191,19 +191,20 @@ function targetsSection(entries, { rows, floor }, report) {
     `**${e.verdict}**${e.why ? ` (${e.why})` : ''}`,
   ]);
   const batch = rows.find((r) => r.name === '05-fast-path/batch');
-  const byProcess = batch?.batchSumOverFloorBeside?.byProcess ?? [];
-  const worst = byProcess.length
-    ? `Process by process, batch mode's batch-sum run over the V8 floor beside it was ${byProcess.map((r) => `${r.toFixed(1)}×`).join(', ')}; the target is held to the interval, not to any one process. `
+  const worst = batch?.batchSumOverV8ByRound?.length
+    ? `Round by round, batch mode's batch-sum run over the same round's V8 floor was ${batch.batchSumOverV8ByRound.map((r) => `${r.ratio.toFixed(1)}×`).join(', ')}; the targets above are held to the interval, not to any one round. `
     : '';
   return (
     `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written. ` +
     `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`; a comparison with the best other chapter also names it, \`against\`), ` +
     `from which this table is written: the estimate is the ratio of two throughputs, each the best of its processes (each process the best of ${report.sizes.samples ?? 1} samples), with its ` +
-    `95% interval. The three held to a JS-call floor are ratios within a process instead: the target runs with the floor's own ` +
-    `callback and the floor takes a sample right after each of the target's, in the same process and placement; each ` +
-    `process gives its best over the floor's best, and the estimate is the median of the processes. This kind of VM runs ` +
-    `a whole process at one speed or another, and a ratio of two processes' bests would measure which processes drew the ` +
-    `fast one. A goal is **met** only when the whole interval clears it, **not met** when none of it does, ` +
+    `95% interval. Per-item mode against the Node-API JS-call floor is a ratio within processes instead: it runs with the ` +
+    `floor's own callback, as many items as the floor makes calls, and the floor takes a sample right after each of its ` +
+    `samples, in the same process and placement; a process gives the median of its pairs, the estimate is the median of ` +
+    `the processes. Both are bound by the main thread, and this kind of VM runs a whole process at one speed or another, so ` +
+    `that a ratio of two processes' bests measured which drew the fast one. (The trampoline and batch mode are bound by ` +
+    `their producer thread, which the floor does not use; they are held to it across processes, as the other ratios.) ` +
+    `A goal is **met** only when the whole interval clears it, **not met** when none of it does, ` +
     `otherwise **undecided**. Latency ratios take the conservative interval (lowest over highest, highest over ` +
     `lowest), so that they clear 1 exactly when the two latency intervals do not overlap. ${worst}\n\n` +
     `${table(['target', 'goal', 'estimate [95% interval]', 'processes', 'verdict'], body)}\n\n` +
@@ -499,7 +500,7 @@ function decisionSection(summary, floodEntry = '') {
       ? `- **Per-item callbacks at batch speed:** ${TRAMPOLINE} (\`chapters/05-fast-path/batch.js\`): the reader's ` +
         `per-item callback, called from a JS loop over each wake-up's batch — ${ciMillions(trampoline.throughputCI)} M items/s ` +
         `with the order-checking callback, ${ciPercent(trampoline.bound.share)} of the JS-loop floor; with the JS-call floor's ` +
-        `own callback ${ciMillions(trampoline.sumEachCI)} M items/s, ${ciTimes(trampoline.sumEachOverFloorBeside)} the V8 JS-call floor measured beside it. ` +
+        `own callback ${ciMillions(trampoline.sumEachCI)} M items/s, ${ciTimes(trampoline.fastPath?.sumEachOverV8)} the V8 JS-call floor. ` +
         `No callback that takes arrays is needed. Trade-off: ${tradeOff(trampoline)}.`
       : '',
     d.batch

@@ -353,18 +353,23 @@ describe('targets.json entries and the estimator (exact)', () => {
     assert.deepEqual(b.latencyTail, { label: 'p99.9', ns: 19980.001, samples: 20000 });
   });
 
-  it('divides a run by the JS-call floor sampled beside it within each process, then takes the median', () => {
+  it('divides a run by the JS-call floor sampled beside it, pair by pair, then takes medians', () => {
     const report = syntheticReport();
-    // Three processes at three speeds, each at 0.9 of its own floor but one at 0.8; a fourth
-    // whose floor sample is missing counts for nothing. Across processes, 18 ÷ 20 would say 0.9,
-    // 27 ÷ 20 (the best run over the best floor) 1.35.
-    const beside = (delivered, floor) => run(delivered, floor ? { floorBeside: { api: 'v8', callsPerSec: floor } } : {});
-    report.results.push(stream('02-b', 'batch-sum', { rate: 0 }, [beside(9e6, 10e6), beside(27e6, 30e6), beside(16e6, 20e6), beside(40e6, 0)]));
+    // Pairs of (run, floor) samples. The first process changes speed before the floor's last
+    // sample: its bests would say 11 ÷ 17; its pairs 1, 1, 0.9 and 11 ÷ 17, median 0.95. The
+    // second runs at 0.9 throughout, the third at 0.8; a fourth kept no floor samples.
+    const beside = (rates, floor) => run(Math.max(...rates), { samplesPerSec: rates, ...(floor && { floorBeside: { api: 'node-api', samplesPerSec: floor, callsPerSec: Math.max(...floor) } }) });
+    report.results.push(stream('02-b', 'sum-each', { rate: 0 }, [
+      beside([10, 10, 9, 11], [10, 10, 10, 17]),
+      beside([9, 18], [10, 20]),
+      beside([8, 16], [10, 20]),
+      beside([30, 30], null),
+    ]));
     const b = summarize(report).rows[1];
-    assert.deepEqual(b.batchSumOverFloorBeside.byProcess, [0.9, 0.9, 0.8]);
-    assert.equal(b.batchSumOverFloorBeside.median, 0.9);
-    assert.equal(b.batchSumOverFloorBeside.n, 3);
-    assert.equal(b.sumEachOverFloorBeside, null);
+    assert.deepEqual(b.sumEachOverFloorBeside.byProcess.map((r) => +r.toFixed(3)), [0.95, 0.9, 0.8]);
+    assert.equal(+b.sumEachOverFloorBeside.median.toFixed(3), 0.9);
+    assert.equal(b.sumEachOverFloorBeside.n, 3);
+    assert.equal(summarize(syntheticReport()).rows[1].sumEachOverFloorBeside, null);
   });
 
   it('takes chapter 0\'s latency from every finished run, its failed checks included', () => {
@@ -413,11 +418,7 @@ describe('harness plan and charts', () => {
     assert.deepEqual(of('00-original'), rounds(['unpaced']));
     // The runs held to a JS-call floor sample it in their own processes, as many calls as the floor's.
     const beside = jobs.filter((j) => j.floorBeside).map((j) => [j.targetName, j.scenario, j.floorBeside.api, j.floorBeside.calls]);
-    assert.deepEqual(beside, [
-      ['05-fast-path', 'sum-each', 'node-api', SIZES.quick.floorCalls],
-      ['05-fast-path/batch', 'batch-sum', 'v8', SIZES.quick.floorCalls],
-      ['05-fast-path/trampoline', 'sum-each', 'v8', SIZES.quick.floorCalls],
-    ]);
+    assert.deepEqual(beside, [['05-fast-path', 'sum-each', 'node-api', SIZES.quick.floorCalls]]);
   });
 
   it('hands a shared step to one process and files each of its results under its own series', async () => {
