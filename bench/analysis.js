@@ -370,7 +370,6 @@ function boundingFloor(target, floor) {
   return { key: `${api}/1000`, name: `JS-call floor (${api})`, figure: 'throughput' };
 }
 
-// One row per target: the figures every table of the report draws from.
 // A run over the JS-call floor sampled right after each of its samples (bench/run-one.js,
 // floorBeside), with its bootstrap interval over the processes. Each pair of samples is a ratio
 // at one speed of the machine; a process gives the median of its pairs, and the estimate is the
@@ -384,6 +383,7 @@ function overFloorBeside(entry) {
   return interval && { ...interval, byProcess };
 }
 
+// One row per target: the figures every table of the report draws from.
 function summarizeTarget(results, target, floor) {
   const latencyEntry = streamEntries(results, target.name, 'latency')[0];
   const latencyRun = bestOf(latencyEntry, (run) => run.latencyNs?.p50);

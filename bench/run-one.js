@@ -193,8 +193,8 @@ function callbackFor(job) {
 // A batch callback is warmed up the way a stream calls it, many batches: called once with all
 // 100 000 items, V8 compiled it in the middle of its loop (on-stack replacement), before the code
 // after the loop had run, and the optimized code left on that code, at every call, for want of
-// type feedback: the batch-sum callback deoptimized 41 times in a process, and its samples came at
-// about 50, 190 or 230 M items/s. Warmed up in batches of 1 000, it deoptimizes none.
+// type feedback: the batch-sum callback deoptimized 41 times in a process (--trace-deopt). Warmed
+// up in batches of 1 000, it deoptimizes none.
 const WARM_UP_BATCH = 1000;
 function warmUp(state, job) {
   const calls = job.busyWork ? 10000 : 100000;
@@ -289,8 +289,8 @@ async function runStream(job) {
   const order = sampleOrder(k, k > 1 ? (job.pinArrangements ?? 0) : 0);
   const arranged = order.some((cpu) => cpu !== null);
   // The JS-call floor beside the stream (floorBeside), sampled right after each stream sample and
-  // in its placement: a ratio of the two bests is then one process's, at one speed of the machine
-  // (bench/harness.js, HELD_TO_FLOOR).
+  // in its placement: each pair is then a ratio at one speed of the machine (bench/analysis.js,
+  // overFloorBeside).
   const beside = job.floorBeside ? jsCallFloor(job.floorBeside) : null;
   beside?.warmUp();
   const samples = [];
