@@ -37,7 +37,7 @@
 // scavenges that follow would be the callback's pauses, not the wake-up mechanism's.
 //   node bench/flood.js [--rounds 5] [--side-rounds 3] [--count 2000000] [--warmup 50000] [--idle-ms 500]
 //                       [--rates 10000,100000,1000000] [--paced-ms 100] [--flood-ms 400]
-//                       [--bare-samples 3] [--bare-count 500000] [--placement fastest|pinned|none]
+//                       [--bare-samples 2] [--bare-count 500000] [--placement fastest|pinned|none]
 //                       [--targets 01-libev-shim,04-tsfn/doorbell] [--budgets before,after]
 //                       [--out FILE]
 // --placement: 'fastest' pins a process's main thread to the fastest vCPU only where one vCPU is
@@ -80,11 +80,7 @@ function parseArgs(argv) {
     rates: [1e4, 1e5, 1e6],
     pacedMs: 100,
     floodMs: 400,
-    // Per arm of the budget's cost (bareStreams). This kind of VM runs a stream at one of two
-    // speeds (say 9 and 15 M items/s) and can switch between samples: with 2 samples an arm had
-    // none at the fast speed in some processes while the other arm had one, and that process's
-    // ratio came out at 0.83 or 1.3 where the others gave 0.95-1.
-    bareSamples: 3,
+    bareSamples: 2,
     bareCount: 500_000,
     placement: 'fastest',
     out: null,
