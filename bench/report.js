@@ -197,7 +197,7 @@ function targetsSection(entries, { rows, floor }, report) {
   return (
     `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written. ` +
     `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`; a comparison with the best other chapter also names it, \`against\`), ` +
-    `from which this table is written: the estimate is the ratio of two throughputs, each the best of its processes (each process the best of ${report.sizes.samples ?? 1} samples), with its ` +
+    `from which this table is written: the estimate is the ratio of two throughputs, each the best of its processes (each process the best of its samples, unpinned and pinned, as above), with its ` +
     `95% interval. Per-item mode against the Node-API JS-call floor is a ratio within processes instead: it runs with the ` +
     `floor's own callback, as many items as the floor makes calls, and the floor takes a sample right after each of its ` +
     `samples, in the same process and placement; a process gives the median of its pairs, the estimate is the median of ` +
