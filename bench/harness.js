@@ -115,6 +115,10 @@ const ROUND_FLOORS = [
 // floor does not use, and beside it their ratios spread over processes from 2.3 to 13.5 (two runs
 // of make report, 5 processes each).
 const HELD_TO_FLOOR = { '05-fast-path': 'node-api' };
+// The same for a target held to another (bench/analysis.js, targetList): per-item mode against
+// 04-tsfn, both bound by the main thread. The other's stream takes a sample right after each of
+// the target's unpaced samples, in its process (bench/run-one.js, streamBeside).
+const PAIRED_WITH = { '05-fast-path': '04-tsfn' };
 
 const PINNED_CPUS = 4;
 const BUSY_WORK = 2000; // iterations of integer work per item in the busy-main-thread scenario
@@ -220,7 +224,9 @@ function series(size) {
     // The throughput streams also take a sample in each pinned arrangement (bench/run-one.js,
     // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
     const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together, leads: !target.excluded };
-    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, pinned));
+    const other = all.find((t) => t.name === PAIRED_WITH[target.name]);
+    const streamBeside = other ? { streamBeside: { name: other.name, target: streamJob(other, 'unpaced', {}).target } } : {};
+    throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { ...pinned, ...streamBeside }));
     const api = HELD_TO_FLOOR[target.name];
     const beside = api ? { floorBeside: { api, calls: s.floorCalls, callsPerScope: 1000 } } : {};
     if (target.technique === 'trampoline') {
@@ -308,7 +314,7 @@ function estimateSeconds(job) {
     case 'stream': {
       const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
       const samples = (job.samples ?? 1) + (job.pinArrangements ?? 0);
-      const floor = job.floorBeside ? (samples * job.floorBeside.calls) / 12e6 : 0;
+      const floor = job.floorBeside ? (samples * job.floorBeside.calls) / 12e6 : job.streamBeside ? (samples * job.options.count) / 3e6 : 0;
       return SPAWN_S + (samples * job.options.count) / rate + floor + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':

@@ -198,11 +198,12 @@ function targetsSection(entries, { rows, floor }, report) {
     `## Chapter 5 against its targets\n\nThe fast-path chapter set itself targets before it was written. ` +
     `Each is an entry of [targets.json](targets.json) (\`{ name, goal, goalKind, estimate, lo, hi, verdict }\`; a comparison with the best other chapter also names it, \`against\`), ` +
     `from which this table is written: the estimate is the ratio of two throughputs, each the best of its processes (each process the best of its samples, unpinned and pinned, as above), with its ` +
-    `95% interval. Per-item mode against the Node-API JS-call floor is a ratio within processes instead: it runs with the ` +
-    `floor's own callback, as many items as the floor makes calls, and the floor takes a sample right after each of its ` +
-    `samples, in the same process and placement; a process gives the median of its pairs, the estimate is the median of ` +
-    `the processes. Both are bound by the main thread, and this kind of VM runs a whole process at one speed or another, so ` +
-    `that a ratio of two processes' bests measured which drew the fast one. (The trampoline and batch mode are bound by ` +
+    `95% interval. Per-item mode against the Node-API JS-call floor and against 04-tsfn are ratios within processes instead: ` +
+    `the floor (with per-item mode running the floor's own callback, as many items as the floor makes calls) or 04-tsfn's ` +
+    `stream takes a sample right after each of per-item mode's, in the same process and placement; a process gives the ` +
+    `median of its pairs, the estimate is the median of the processes. All three are bound by the main thread, whose speed ` +
+    `on this kind of VM switches between two levels from one spell of tens or hundreds of milliseconds to the next, so ` +
+    `that a ratio of two processes' bests measured which drew the fast spells. (The trampoline and batch mode are bound by ` +
     `their producer thread, which the floor does not use; they are held to it across processes, as the other ratios.) ` +
     `A goal is **met** only when the whole interval clears it, **not met** when none of it does, ` +
     `otherwise **undecided**. Latency ratios take the conservative interval (lowest over highest, highest over ` +

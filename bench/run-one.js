@@ -4,9 +4,11 @@
 //   node bench/run-one.js '<job as JSON>'
 // and reads one JSON line from stdout. A job is
 //   { kind: 'stream', target: { modulePath | alternative, semantics }, options, busyWork, latency,
-//     samples, pinArrangements, floorBeside }   pinArrangements: see sampleOrder
-// floorBeside: { api, calls, callsPerScope }: a sample of that JS-call floor after each of the
-// stream's samples, in the same placement; the result's floorBeside holds its rates (runStream).
+//     samples, pinArrangements, floorBeside | streamBeside }   pinArrangements: see sampleOrder
+// floorBeside: { api, calls, callsPerScope }, streamBeside: { name, target }: a sample of that
+// JS-call floor, or of that target's stream of the same options, after each of the stream's
+// samples, in the same placement; the result's field of the same name holds its rates
+// (besideSampler).
 //   { kind: 'js-call-floor', calls, callsPerScope, api: 'node-api' | 'v8', pinSamples }
 //   { kind: 'uv-ping-pong', roundTrips }
 //   { kind: 'sleeper', durationMs, intervalMs }
@@ -277,6 +279,31 @@ function sampleOrder(k, arrangements) {
   return cpus > 1 ? order : order.filter((cpu) => cpu === null);
 }
 
+// What a stream job samples beside its own samples (floorBeside or streamBeside), or null:
+// { key, sample(placed) → a rate, problems, result(rates) }. Another target's stream hands its
+// items to the same callback, after a warm-up stream of its own.
+async function besideSampler(job, state, everyItem) {
+  if (job.floorBeside) {
+    const floor = jsCallFloor(job.floorBeside);
+    floor.warmUp();
+    const result = (rates) => ({ ...job.floorBeside, callsPerSec: Math.max(...rates), samplesPerSec: rates });
+    return { key: 'floorBeside', sample: async () => floor.sample(), problems: floor.problems, result };
+  }
+  if (!job.streamBeside) return null;
+  const other = { ...job, target: job.streamBeside.target };
+  const texample = loadTarget(other.target);
+  texample.callback = state.callback;
+  await warmUpStream(texample, state, other);
+  const problems = [];
+  const sample = async (placed) => {
+    const { stats, elapsedNs, problems: found } = await timedStream(texample, state, other, everyItem, placed);
+    problems.push(...found);
+    return stats.delivered / (elapsedNs / 1e9);
+  };
+  const result = (rates) => ({ name: job.streamBeside.name, deliveredPerSec: Math.max(...rates), samplesPerSec: rates });
+  return { key: 'streamBeside', sample, problems, result };
+}
+
 async function runStream(job) {
   const texample = loadTarget(job.target);
   const everyItem = (job.target.semantics ?? 'every-item') === 'every-item';
@@ -288,18 +315,16 @@ async function runStream(job) {
   const k = job.options.rate === 0 && !job.latency ? Math.max(1, job.samples ?? 1) : 1;
   const order = sampleOrder(k, k > 1 ? (job.pinArrangements ?? 0) : 0);
   const arranged = order.some((cpu) => cpu !== null);
-  // The JS-call floor beside the stream (floorBeside), sampled right after each stream sample and
-  // in its placement: each pair is then a ratio at one speed of the machine (bench/analysis.js,
-  // overFloorBeside).
-  const beside = job.floorBeside ? jsCallFloor(job.floorBeside) : null;
-  beside?.warmUp();
+  // What the stream is held to, sampled right after each stream sample and in its placement:
+  // each pair is then a ratio at one speed of the machine (bench/analysis.js, overBeside).
+  const beside = await besideSampler(job, state, everyItem);
   const samples = [];
-  const floorRates = [];
+  const besideRates = [];
   for (const cpu of order) {
     const placed = cpu === null ? null : placement.mainOn(cpu);
     try {
       samples.push(await timedStream(texample, state, job, everyItem, placed));
-      if (beside) floorRates.push(beside.sample());
+      if (beside) besideRates.push(await beside.sample(placed));
     } finally {
       if (placed) placement.release(); // the scheduler's choice again for what follows
     }
@@ -313,7 +338,7 @@ async function runStream(job) {
     deliveredPerSec: Math.max(...rates),
     samplesPerSec: rates,
     ...(arranged && { samplesCpu: samples.map((s) => s.mainCpu ?? null) }),
-    ...(beside && { floorBeside: { ...job.floorBeside, callsPerSec: Math.max(...floorRates), samplesPerSec: floorRates } }),
+    ...(beside && { [beside.key]: beside.result(besideRates) }),
     itemsPerWakeup: stats.wakeups ? stats.delivered / stats.wakeups : 0,
     latencyNs: job.latency ? percentiles(state.histogram) : null,
     samplesNs: state.samples ? Array.from(state.samples.subarray(0, state.sampleCount)) : undefined,

@@ -319,7 +319,7 @@ describe('targets.json entries and the estimator (exact)', () => {
         callback: 'per-item',
         latencyCI: { p50: { median: 10, lo: 9, hi: 10.5, n: 5 }, p99: { median: 100, lo: 90, hi: 120, n: 5 } },
         sumEachOverFloorBeside: { median: 1, lo: 0.97, hi: 1.03, n: 5 },
-        fastPath: { overTsfn: { median: 7, lo: 6, hi: 8, n: 5 } },
+        overStreamBeside: { median: 7, lo: 6, hi: 8, n: 5 },
         // 200 000 items offered at 1 M/s: 0.2 s of sending; delivered at 700 000/s the main thread
         // takes 140 000 of them meanwhile, and the 60 000 left fit in the ring.
         busyRuns: [1, 2, 3].map(() => ({ rssGrowthMiB: 1.5, peakQueueDepth: 60000, dropped: 0, items: 200000, offeredPerSec: 1e6, deliveredPerSec: 7e5 })),
@@ -370,6 +370,11 @@ describe('targets.json entries and the estimator (exact)', () => {
     assert.equal(+b.sumEachOverFloorBeside.median.toFixed(3), 0.9);
     assert.equal(b.sumEachOverFloorBeside.n, 3);
     assert.equal(summarize(syntheticReport()).rows[1].sumEachOverFloorBeside, null);
+    // Another target's stream beside the unpaced run is read the same way.
+    const paired = syntheticReport();
+    const unpaced = paired.results.find((r) => r.job.targetName === '02-b' && r.job.scenario === 'unpaced');
+    unpaced.runs = [[30, 45], [30, 30], [27, 36]].map((rates) => run(Math.max(...rates), { samplesPerSec: rates, streamBeside: { name: '01-a', samplesPerSec: [10, 15] } }));
+    assert.deepEqual(summarize(paired).rows[1].overStreamBeside.byProcess, [3, 2.5, 2.55]);
   });
 
   it('takes chapter 0\'s latency from every finished run, its failed checks included', () => {
@@ -419,6 +424,9 @@ describe('harness plan and charts', () => {
     // The runs held to a JS-call floor sample it in their own processes, as many calls as the floor's.
     const beside = jobs.filter((j) => j.floorBeside).map((j) => [j.targetName, j.scenario, j.floorBeside.api, j.floorBeside.calls]);
     assert.deepEqual(beside, [['05-fast-path', 'sum-each', 'node-api', SIZES.quick.floorCalls]]);
+    // Per-item mode's unpaced run samples 04-tsfn's stream beside it, with the same options.
+    const paired = jobs.filter((j) => j.streamBeside).map((j) => [j.targetName, j.scenario, j.streamBeside.name, j.streamBeside.target.modulePath === jobs.find((k) => k.targetName === '04-tsfn').target.modulePath]);
+    assert.deepEqual(paired, [['05-fast-path', 'unpaced', '04-tsfn', true]]);
   });
 
   it('hands a shared step to one process and files each of its results under its own series', async () => {
