@@ -108,7 +108,7 @@ const ROUND_FLOORS = [
 // The per-item targets held to a JS-call floor (bench/analysis.js, targetList), and which one. Each
 // also runs with the floor's own callback, which adds each value, and takes a sample of that floor
 // right after each of its own, in its process and placement (bench/run-one.js, floorBeside): the
-// ratio is taken within each process (bench/analysis.js, overFloorBeside). Both are bound by the
+// ratio is taken within each process (bench/analysis.js, overBeside). Both are bound by the
 // main thread, and this kind of VM runs a whole process at one speed or another (the Node-API
 // floor at 10 or at 17 M calls/s in one run): a ratio of two processes' bests measured which drew
 // the fast one. Not the trampoline or batch mode: they are bound by the producer thread, which the
@@ -166,13 +166,17 @@ function targets() {
   return [...chapters, ...alternatives];
 }
 
+// What bench/run-one.js needs of a target to load it and start its streams.
+function jobTarget({ modulePath, alternative, semantics, startOptions, callback }) {
+  return { modulePath, alternative, semantics, startOptions, callback };
+}
+
 function streamJob(target, scenario, options, extra = {}) {
-  const { name, modulePath, alternative, semantics, startOptions, callback } = target;
   return {
     kind: 'stream',
     scenario,
-    targetName: name,
-    target: { modulePath, alternative, semantics, startOptions, callback },
+    targetName: target.name,
+    target: jobTarget(target),
     options,
     latency: false,
     ...extra,
@@ -225,7 +229,7 @@ function series(size) {
     // sampleOrder): the main thread on each CPU in turn, the other threads on the rest.
     const pinned = { samples: k, ...(k > 1 && { pinArrangements: pinnedCpus }), ...together, leads: !target.excluded };
     const other = all.find((t) => t.name === PAIRED_WITH[target.name]);
-    const streamBeside = other ? { streamBeside: { name: other.name, target: streamJob(other, 'unpaced', {}).target } } : {};
+    const streamBeside = other ? { streamBeside: { name: other.name, target: jobTarget(other) } } : {};
     throughput.push(streamJob(target, 'unpaced', { count: unpacedCount, rate: 0, producers: 1 }, { ...pinned, ...streamBeside }));
     const api = HELD_TO_FLOOR[target.name];
     const beside = api ? { floorBeside: { api, calls: s.floorCalls, callsPerScope: 1000 } } : {};
@@ -314,8 +318,8 @@ function estimateSeconds(job) {
     case 'stream': {
       const rate = job.options.rate || 3e6 * (job.checks === 'sum' || job.checks === 'sum-each' ? 20 : 1);
       const samples = (job.samples ?? 1) + (job.pinArrangements ?? 0);
-      const floor = job.floorBeside ? (samples * job.floorBeside.calls) / 12e6 : job.streamBeside ? (samples * job.options.count) / 3e6 : 0;
-      return SPAWN_S + (samples * job.options.count) / rate + floor + (job.busyWork ? job.options.count / 4e5 : 0);
+      const beside = job.floorBeside ? (samples * job.floorBeside.calls) / 12e6 : job.streamBeside ? (samples * job.options.count) / 3e6 : 0;
+      return SPAWN_S + (samples * job.options.count) / rate + beside + (job.busyWork ? job.options.count / 4e5 : 0);
     }
     case 'js-call-floor':
       return SPAWN_S + ((job.samples ?? 1) * job.calls) / (job.callsPerScope === 1 ? 8e6 : 12e6);

@@ -109,7 +109,7 @@ function machineSection(report) {
     `bounds (${report.sizes.rounds} rounds for throughput, its floors and the targets' latency, ${report.sizes.latencyRounds} for ` +
     `the latency floors and chapter 0's latency, ${report.sizes.producerRounds} for the producers group and the busy main thread; the rate ` +
     `sweep is one round). Some streams of one target share a process, one after the other, each timed on its own: ` +
-    `in the throughput group its unpaced run, its batch-sum run and its 1 000/s latency run, always in that order ` +
+    `in the throughput group its unpaced run, its sum-each or batch-sum run and its 1 000/s latency run, always in that order ` +
     `(the per-item callback is one function per process, whose type feedback a stream before would fill with its own ` +
     `branches; and where a JS loop calls \`texample.callback\`, a different function before it makes that call ` +
     `polymorphic, which is why the trampoline's sum-each run, whose callback adds each value, has a process of its own); ` +
