@@ -209,6 +209,15 @@ function placementText(flood) {
   );
 }
 
+// What runs in fewer rounds than the rest (bench/flood.js, parseArgs), as the method text says it.
+function fewerRounds(o) {
+  const fewer = [
+    o.boundedRounds < o.rounds && `a runtime-bounded chapter in the first ${o.boundedRounds}`,
+    o.sideRounds < o.rounds && `what no target judges, the configurations without a budget and the paced streams, in the first ${o.sideRounds}`,
+  ].filter(Boolean);
+  return fewer.length ? ` (${fewer.join('; ')})` : '';
+}
+
 function floodSection(summary, entries) {
   const { flood, idle } = summary;
   const o = flood.options;
@@ -227,7 +236,7 @@ function floodSection(summary, entries) {
       : '') +
     `, in ` +
     `${o.rounds} rounds of fresh processes, every configuration once a round in a rotated order` +
-    (o.sideRounds < o.rounds ? ` (what no target judges, the configurations without a budget and the paced streams, in the first ${o.sideRounds})` : '') +
+    fewerRounds(o) +
     ` ` +
     `([bench/flood.js](../../bench/flood.js), run by \`make report\`${commit}, ${flood.startedAt?.slice(0, 10) ?? ''}, ` +
     `${flood.durationS ?? '—'} s, load average at start ${env.loadAverageAtStart?.[0] ?? '—'}, at end ${env.loadAverageAtEnd?.[0] ?? '—'}). ` +

@@ -96,6 +96,15 @@ describe('the loop under a flood: targets and verdicts (exact)', () => {
     assert.ok(chart.hconcat[0].data.values.every((v) => v.goal === GOALS.gapP99Ms));
   });
 
+  it('names what ran in fewer rounds than the rest, and only that', () => {
+    assert.doesNotMatch(floodSection(summary, entries), /in the first/);
+    const fewer = summarizeFlood({ ...flood(), options: { ...flood().options, rounds: 7, boundedRounds: 5, sideRounds: 2 } }, targets);
+    assert.match(
+      floodSection(fewer, floodTargets(fewer)),
+      /in 7 rounds of fresh processes, every configuration once a round in a rotated order \(a runtime-bounded chapter in the first 5; what no target judges, the configurations without a budget and the paced streams, in the first 2\)/,
+    );
+  });
+
   it("the guide's entry names the timer verdicts and the drain-all gap from the same figures", () => {
     const entry = floodGuideEntry(summary, entries);
     assert.match(entry, / in 01-a; undecided: 04-b; missed: none /);
