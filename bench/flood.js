@@ -503,7 +503,9 @@ async function main() {
   if (summaries.some((s) => s.failed > 0)) process.exitCode = 1;
 }
 
-if (process.argv[2] === '--child') {
+if (require.main !== module) {
+  module.exports = { parseArgs, roundsOf }; // for tests/flood-rounds.test.js
+} else if (process.argv[2] === '--child') {
   const config = JSON.parse(process.argv[3], (key, value) => (value === 'Infinity' ? Infinity : value));
   runOne(config).then(
     (result) => process.stdout.write(`${JSON.stringify({ config: { name: config.name, budget: config.budget }, ...result })}\n`),
