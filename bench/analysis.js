@@ -405,9 +405,10 @@ function summarizeTarget(results, target, floor) {
     )
     .filter((point) => point?.run)
     .sort((a, b) => (a.rate || Infinity) - (b.rate || Infinity));
-  const one = unpaced(1);
+  const oneEntry = unpacedEntry(1);
+  const one = bestOf(oneEntry);
   const two = unpaced(2);
-  const oneRuns = speeds(unpacedEntry(1));
+  const oneRuns = speeds(oneEntry);
   const sumEachEntry = streamEntries(results, target.name, 'sum-each')[0];
   const sumEachRuns = speeds(sumEachEntry);
   const batchSumEntry = streamEntries(results, target.name, 'batch-sum')[0];
@@ -449,7 +450,7 @@ function summarizeTarget(results, target, floor) {
     latencySamples: pooled,
     throughputRuns: oneRuns,
     // Each unpaced run's best sample: its items and wake-ups (coalescing per process).
-    throughputRunsDetail: unpacedEntry(1) ? good(unpacedEntry(1).runs).map((run) => ({ items: run.stats.delivered, wakeups: run.stats.wakeups })) : [],
+    throughputRunsDetail: oneEntry ? good(oneEntry.runs).map((run) => ({ items: run.stats.delivered, wakeups: run.stats.wakeups })) : [],
     batchSumRuns,
     // The trampoline with the JS-call floor's own callback (adds each value).
     sumEachRuns,
@@ -458,7 +459,7 @@ function summarizeTarget(results, target, floor) {
     // HELD_TO_FLOOR): per-item mode's floor target.
     sumEachOverFloorBeside: overBeside(sumEachEntry, 'floorBeside'),
     // Unpaced, over another target's stream sampled beside it (bench/harness.js, PAIRED_WITH).
-    overStreamBeside: overBeside(unpacedEntry(1), 'streamBeside'),
+    overStreamBeside: overBeside(oneEntry, 'streamBeside'),
     // Each round's batch-sum over the same round's V8 JS-call floor: the worst of them is what
     // "in every run" is held to.
     batchSumOverV8ByRound: batchSumEntry ? perRound(good(batchSumEntry.runs), floor.byRound['v8/1000']) : [],

@@ -126,6 +126,9 @@ function parseArgs(argv) {
     const narrowed = options.targets ? `-${options.targets.join('+').replaceAll('/', '_')}` : '';
     options.out = path.join(__dirname, 'results', `flood${narrowed}.json`);
   }
+  // No configuration runs in more rounds than there are (roundsOf).
+  options.boundedRounds = Math.min(options.boundedRounds, options.rounds);
+  options.sideRounds = Math.min(options.sideRounds, options.rounds);
   if (!['fastest', 'pinned', 'none'].includes(options.placement)) {
     throw new RangeError(`--placement: 'fastest', 'pinned' or 'none', got ${options.placement}`);
   }
@@ -449,7 +452,7 @@ function printTable(summaries, options) {
   console.log(
     `${options.count} unpaced items (runtime-bounded: at most ${options.floodMs / 2} ms of them at the warm-up's rate), 1 producer, ` +
       `after ${options.warmup} untimed, repeated to ${options.floodMs} ms; ` +
-      `1 ms interval, loopback echo on the same loop; median (range) of ${options.rounds} fresh processes each (${Math.min(options.boundedRounds, options.rounds)} runtime-bounded, ${Math.min(options.sideRounds, options.rounds)} without a budget)`,
+      `1 ms interval, loopback echo on the same loop; median (range) of ${options.rounds} fresh processes each (${options.boundedRounds} runtime-bounded, ${options.sideRounds} without a budget)`,
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
@@ -461,8 +464,8 @@ function mapFigure(figure, factor) {
 
 // The rounds a configuration runs in, from the first (see parseArgs).
 function roundsOf(config, options) {
-  if (config.budget === 'before') return Math.min(options.sideRounds, options.rounds);
-  if (config.budget === '-' && config.modulePath !== null) return Math.min(options.boundedRounds, options.rounds);
+  if (config.budget === 'before') return options.sideRounds;
+  if (config.budget === '-' && config.modulePath !== null) return options.boundedRounds;
   return options.rounds;
 }
 
